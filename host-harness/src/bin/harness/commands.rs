@@ -1,0 +1,305 @@
+//! What each verb does.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use host_harness::http::{HttpLimits, Origin, Route};
+use host_harness::keyvalue::SqliteBackend;
+use host_harness::{Grants, Host, HostConfig, InstanceLimits, Plugin, inputs, types};
+
+use crate::options::{Cli, Command, GlobalOptions, ListFormat, ParamArgs, PluginArgs};
+use crate::output;
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Inspect { plugin, format } => {
+            let host = host(global)?;
+            let (plugin, _) = load(&host, &plugin).await?;
+            output::inspect(&plugin, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::AuthorizeUrl {
+            plugin,
+            params,
+            redirect_uri,
+        } => {
+            let host = host(global)?;
+            let (loaded, _) = load(&host, &plugin.plugin).await?;
+            let mut session = loaded.session(&grants(&plugin)?).await?;
+            let request = session
+                .authorize_url(&read_params(&params)?, &redirect_uri)
+                .await?;
+            println!("{}", request.url);
+            eprintln!("open the URL above; the provider returns to {redirect_uri} with a code");
+            eprintln!("then: harness connect ... --param auth=authorization-code \\");
+            eprintln!(
+                "  --param state={} --param-env code=CODE_VAR ...",
+                request.state
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Connect { plugin, params } => {
+            let host = host(global)?;
+            let (loaded, _) = load(&host, &plugin.plugin).await?;
+            let mut session = loaded.session(&grants(&plugin)?).await?;
+            let connection = session.connect(&read_params(&params)?).await?;
+            output::connection(&connection);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Disconnect { plugin } => {
+            let host = host(global)?;
+            let (loaded, _) = load(&host, &plugin.plugin).await?;
+            let mut session = loaded.session(&grants(&plugin)?).await?;
+            session.disconnect().await?;
+            eprintln!("disconnected; the plugin's stored state is deleted");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ListUsers { plugin, format } => {
+            let host = host(global)?;
+            let (loaded, _) = load(&host, &plugin.plugin).await?;
+            let (accounts, summary) = list(&loaded, &grants(&plugin)?).await?;
+            match format {
+                ListFormat::Json => output::accounts_json(&accounts, &summary)?,
+                ListFormat::Csv => output::accounts_csv(&accounts)?,
+                ListFormat::Table => output::accounts_table(&accounts, &summary),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Evaluate {
+            plugin,
+            staff,
+            policy,
+            tickets,
+            users,
+            at,
+            format,
+            explain,
+        } => {
+            let job = EvaluateJob {
+                staff,
+                policy,
+                tickets,
+                users,
+                at,
+                format,
+                explain,
+            };
+            evaluate(global, &plugin, job).await
+        }
+        Command::MockZoom {
+            port,
+            users,
+            seed,
+            scenario,
+        } => {
+            crate::demo::serve_mock(port, users, seed, scenario.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => crate::demo::run(global).await,
+    }
+}
+
+/// The engine and limits from the global flags.
+pub fn host(global: &GlobalOptions) -> Result<Host> {
+    let cache_dir = if global.no_cache {
+        None
+    } else {
+        global
+            .cache_dir
+            .clone()
+            .or_else(|| user_dir("XDG_CACHE_HOME", ".cache"))
+    };
+    let config = HostConfig {
+        limits: InstanceLimits {
+            memory_bytes: global.memory_mib.saturating_mul(1024 * 1024),
+            deadline: Duration::from_secs(global.deadline_secs),
+            fuel: global.fuel,
+        },
+        http: HttpLimits {
+            max_response_bytes: global.max_response_mib.saturating_mul(1024 * 1024),
+            max_requests_per_call: global.max_requests,
+            ..HttpLimits::default()
+        },
+        cache_dir: cache_dir.map(|dir| dir.join("components")),
+        ..HostConfig::default()
+    };
+    Ok(Host::new(config)?)
+}
+
+/// `$XDG_…/gatehouse`, or `~/<fallback>/gatehouse`.
+fn user_dir(variable: &str, fallback: &str) -> Option<PathBuf> {
+    let base = std::env::var_os(variable)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(fallback)))?;
+    Some(base.join("gatehouse"))
+}
+
+/// Loads a plugin by path, or the bundled Zoom plugin by the name `zoom`.
+pub async fn load(host: &Host, plugin: &str) -> Result<(Plugin, Duration)> {
+    let started = Instant::now();
+    let path = Path::new(plugin);
+    let bytes = if plugin == "zoom" && !path.exists() {
+        host_harness::ZOOM_PLUGIN_WASM.to_vec()
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))?
+    };
+    let loaded = host
+        .load(&bytes)
+        .await
+        .with_context(|| format!("plugin {plugin}"))?;
+    Ok((loaded, started.elapsed()))
+}
+
+/// Storage, allow-list and routes from the flags.
+pub fn grants(args: &PluginArgs) -> Result<Grants> {
+    let path = match &args.store {
+        Some(path) => path.clone(),
+        None => user_dir("XDG_DATA_HOME", ".local/share")
+            .ok_or_else(|| anyhow!("no --store given and no home directory to default to"))?
+            .join("store.db"),
+    };
+    let store = SqliteBackend::open(&path)?;
+    let mut grants = Grants::new(Arc::new(store));
+    grants.routes = args
+        .routes
+        .iter()
+        .map(|route| route.parse::<Route>().map_err(|e| anyhow!("--route: {e}")))
+        .collect::<Result<_>>()?;
+    if !args.allow.is_empty() {
+        let allow = args
+            .allow
+            .iter()
+            .map(|origin| {
+                origin
+                    .parse::<Origin>()
+                    .map_err(|e| anyhow!("--allow: {e}"))
+            })
+            .collect::<Result<_>>()?;
+        grants.allow = Some(allow);
+    }
+    Ok(grants)
+}
+
+/// Parameters from `--param`, `--param-env` and `--param-file`, in that order.
+pub fn read_params(args: &ParamArgs) -> Result<Vec<types::Parameter>> {
+    let split = |flag: &str, item: &str| -> Result<(String, String)> {
+        let (key, value) = item
+            .split_once('=')
+            .filter(|(key, _)| !key.trim().is_empty())
+            .ok_or_else(|| anyhow!("{flag} expects KEY=VALUE, got {item:?}"))?;
+        Ok((key.trim().to_owned(), value.to_owned()))
+    };
+    let mut params = Vec::new();
+    for item in &args.params {
+        let (name, value) = split("--param", item)?;
+        params.push(types::Parameter { name, value });
+    }
+    for item in &args.param_env {
+        let (name, variable) = split("--param-env", item)?;
+        let value = std::env::var(&variable)
+            .with_context(|| format!("--param-env {name}: environment variable {variable}"))?;
+        params.push(types::Parameter { name, value });
+    }
+    for item in &args.param_file {
+        let (name, path) = split("--param-file", item)?;
+        let value = std::fs::read_to_string(&path)
+            .with_context(|| format!("--param-file {name}: cannot read {path}"))?;
+        let value = value.trim_end_matches(['\r', '\n']).to_owned();
+        params.push(types::Parameter { name, value });
+    }
+    Ok(params)
+}
+
+/// Lists every account, with a progress line when stderr is a terminal.
+pub async fn list(
+    plugin: &Plugin,
+    grants: &Grants,
+) -> Result<(Vec<types::Account>, types::ListingSummary)> {
+    let mut session = plugin.session(grants).await?;
+    let terminal = std::io::stderr().is_terminal();
+    let result = session
+        .list_all(|n| {
+            if terminal {
+                eprint!("\rlisted {n} accounts…");
+            }
+        })
+        .await;
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    Ok(result?)
+}
+
+pub struct EvaluateJob {
+    pub staff: PathBuf,
+    pub policy: PathBuf,
+    pub tickets: Option<PathBuf>,
+    pub users: Option<PathBuf>,
+    pub at: Option<String>,
+    pub format: crate::options::ReportFormat,
+    pub explain: Option<String>,
+}
+
+async fn evaluate(global: &GlobalOptions, args: &PluginArgs, job: EvaluateJob) -> Result<ExitCode> {
+    // Read every input before touching the provider, so a typo fails in milliseconds.
+    let staff = inputs::load_staff(&job.staff)?;
+    let policy = inputs::load_policy(&job.policy)?;
+    let tickets = match &job.tickets {
+        Some(path) => inputs::load_tickets(path)?,
+        None => Vec::new(),
+    };
+    if matches!(policy.access, types::AccessRule::TicketBased) && job.tickets.is_none() {
+        bail!("the policy is ticket-based: give the tickets with --tickets FILE");
+    }
+    let at = match &job.at {
+        Some(at) => inputs::parse_time(at).map_err(|e| anyhow!("--at: {e}"))?,
+        None => chrono::Utc::now().timestamp(),
+    };
+    let preloaded = match &job.users {
+        Some(path) => Some(output::read_accounts_json(path)?),
+        None => None,
+    };
+
+    let host = host(global)?;
+    let (plugin, _) = load(&host, &args.plugin).await?;
+    let grants = grants(args)?;
+    let (accounts, listing) = match preloaded {
+        Some(listed) => listed,
+        None => list(&plugin, &grants).await?,
+    };
+    let request = types::EvaluationRequest {
+        accounts,
+        listing,
+        staff,
+        tickets,
+        policy,
+        at,
+    };
+    let mut session = plugin.session(&grants).await?;
+    let evaluation = session.evaluate_access(&request).await?;
+
+    if let Some(email) = &job.explain {
+        output::explain(&evaluation, email)?;
+    } else {
+        output::evaluation(&request, &evaluation, job.format)?;
+    }
+    Ok(exit_code(&evaluation))
+}
+
+/// 2 when the evaluation could not conclude, 1 when a check fails, 0 otherwise.
+fn exit_code(evaluation: &types::Evaluation) -> ExitCode {
+    if !evaluation.conclusive {
+        return ExitCode::from(2);
+    }
+    let failing = evaluation
+        .findings
+        .iter()
+        .any(|f| matches!(f.state, types::FindingState::Failing));
+    ExitCode::from(u8::from(failing))
+}

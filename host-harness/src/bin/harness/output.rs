@@ -1,0 +1,437 @@
+//! What the user sees: tables for people, JSON and CSV for programs. Data goes to stdout,
+//! progress and notes to stderr.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use host_harness::{Plugin, inputs, types};
+use serde::{Deserialize, Serialize};
+
+use crate::options::ReportFormat;
+
+pub fn inspect(plugin: &Plugin, format: ReportFormat) -> Result<()> {
+    let info = plugin.info();
+    if format == ReportFormat::Json {
+        let json = serde_json::json!({
+            "id": info.id,
+            "name": info.name,
+            "version": info.version,
+            "world": "gatehouse:integration/plugin@0.1.0",
+            "sha256": plugin.sha256(),
+            "size": plugin.size(),
+            "imports": plugin.imports(),
+            "exports": plugin.exports(),
+            "hosts": info.hosts,
+            "scopes": info.scopes,
+            "auth_methods": info.auth_methods.iter().map(|m| serde_json::json!({
+                "id": m.id,
+                "description": m.description,
+                "parameters": m.parameters.iter().map(|p| serde_json::json!({
+                    "name": p.name, "description": p.description,
+                    "secret": p.secret, "required": p.required,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    println!("plugin    {} ({}) {}", info.id, info.name, info.version);
+    println!("world     gatehouse:integration/plugin@0.1.0");
+    println!("size      {} bytes", plugin.size());
+    println!("sha256    {}", plugin.sha256());
+    println!("hosts     {}", info.hosts.join(", "));
+    println!("scopes    {}", info.scopes.join(", "));
+    for method in &info.auth_methods {
+        println!("auth      {}: {}", method.id, method.description);
+        for p in &method.parameters {
+            let mut flags = Vec::new();
+            if p.required {
+                flags.push("required");
+            }
+            if p.secret {
+                flags.push("secret");
+            }
+            println!(
+                "            {:<16} {} [{}]",
+                p.name,
+                p.description,
+                flags.join(", ")
+            );
+        }
+    }
+    println!("imports");
+    for import in plugin.imports() {
+        println!("          {import}");
+    }
+    println!("exports");
+    for export in plugin.exports() {
+        println!("          {export}");
+    }
+    Ok(())
+}
+
+pub fn connection(connection: &types::Connection) {
+    println!("connected to account {}", connection.account_id);
+    println!("  method         {}", connection.auth_method);
+    println!(
+        "  authorised by  {} ({})",
+        connection.authorized_by, connection.authorized_role
+    );
+    println!("  scopes         {}", connection.scopes.join(" "));
+}
+
+fn status_name(status: types::AccountStatus) -> &'static str {
+    match status {
+        types::AccountStatus::Active => "active",
+        types::AccountStatus::Inactive => "inactive",
+        types::AccountStatus::Pending => "pending",
+    }
+}
+
+/// One account as `list-users --format json` writes it and `evaluate --users` reads it.
+#[derive(Debug, Serialize, Deserialize)]
+struct AccountJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    email: String,
+    status: String,
+    #[serde(default)]
+    role: String,
+    #[serde(rename = "type", default)]
+    license: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    last_login: Option<String>,
+    #[serde(default)]
+    created: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ListingJson {
+    complete: bool,
+    #[serde(default)]
+    incomplete_reason: Option<String>,
+    #[serde(default)]
+    listed: u32,
+    #[serde(default)]
+    expected: u32,
+    accounts: Vec<AccountJson>,
+}
+
+fn account_json(account: &types::Account) -> AccountJson {
+    AccountJson {
+        id: account.id.clone(),
+        email: account.email.clone(),
+        status: status_name(account.status).to_owned(),
+        role: account.role.clone(),
+        license: account.license.clone(),
+        first_name: account.first_name.clone(),
+        last_name: account.last_name.clone(),
+        display_name: account.display_name.clone(),
+        last_login: account.last_login.map(inputs::format_time),
+        created: account.created.map(inputs::format_time),
+    }
+}
+
+pub fn accounts_json(accounts: &[types::Account], summary: &types::ListingSummary) -> Result<()> {
+    let listing = ListingJson {
+        complete: summary.complete,
+        incomplete_reason: summary.incomplete_reason.clone(),
+        listed: summary.listed,
+        expected: summary.expected,
+        accounts: accounts.iter().map(account_json).collect(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer(&mut stdout, &listing)?;
+    writeln!(stdout)?;
+    Ok(())
+}
+
+pub fn accounts_csv(accounts: &[types::Account]) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
+    writer.write_record([
+        "id",
+        "email",
+        "status",
+        "role",
+        "type",
+        "first_name",
+        "last_name",
+        "display_name",
+        "last_login",
+        "created",
+    ])?;
+    for account in accounts {
+        let a = account_json(account);
+        writer.write_record([
+            a.id.unwrap_or_default(),
+            a.email,
+            a.status,
+            a.role,
+            a.license,
+            a.first_name,
+            a.last_name,
+            a.display_name,
+            a.last_login.unwrap_or_default(),
+            a.created.unwrap_or_default(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+pub fn accounts_table(accounts: &[types::Account], summary: &types::ListingSummary) {
+    println!(
+        "{:<24} {:<40} {:<9} {:<10} {:<11} NAME",
+        "ID", "EMAIL", "STATUS", "ROLE", "TYPE"
+    );
+    for a in accounts {
+        println!(
+            "{:<24} {:<40} {:<9} {:<10} {:<11} {}",
+            a.id.as_deref().unwrap_or("-"),
+            a.email,
+            status_name(a.status),
+            a.role,
+            a.license,
+            a.display_name
+        );
+    }
+    eprintln!("{}", listing_line(summary));
+}
+
+pub fn listing_line(summary: &types::ListingSummary) -> String {
+    if summary.complete {
+        format!("{} accounts, listing complete", summary.listed)
+    } else {
+        format!(
+            "{} accounts of {} announced, listing INCOMPLETE: {}",
+            summary.listed,
+            summary.expected,
+            summary
+                .incomplete_reason
+                .as_deref()
+                .unwrap_or("no reason given")
+        )
+    }
+}
+
+/// Reads the output of `list-users --format json` back.
+pub fn read_accounts_json(path: &Path) -> Result<(Vec<types::Account>, types::ListingSummary)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read users file {}", path.display()))?;
+    let listing: ListingJson = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not the output of `list-users --format json`",
+            path.display()
+        )
+    })?;
+    let mut accounts = Vec::with_capacity(listing.accounts.len());
+    for (index, a) in listing.accounts.into_iter().enumerate() {
+        let at = |field: &str, value: Option<String>| -> Result<Option<i64>> {
+            value
+                .map(|v| inputs::parse_time(&v))
+                .transpose()
+                .with_context(|| format!("{}: accounts[{index}].{field}", path.display()))
+        };
+        let status = match a.status.as_str() {
+            "active" => types::AccountStatus::Active,
+            "inactive" => types::AccountStatus::Inactive,
+            "pending" => types::AccountStatus::Pending,
+            other => bail!(
+                "{}: accounts[{index}].status: {other:?} is not active, inactive or pending",
+                path.display()
+            ),
+        };
+        accounts.push(types::Account {
+            last_login: at("last_login", a.last_login)?,
+            created: at("created", a.created)?,
+            id: a.id,
+            email: a.email,
+            first_name: a.first_name,
+            last_name: a.last_name,
+            display_name: a.display_name,
+            status,
+            role: a.role,
+            license: a.license,
+        });
+    }
+    let summary = types::ListingSummary {
+        complete: listing.complete,
+        incomplete_reason: listing.incomplete_reason,
+        listed: u32::try_from(accounts.len()).unwrap_or(u32::MAX),
+        expected: listing.expected,
+    };
+    Ok((accounts, summary))
+}
+
+fn state_name(state: types::FindingState) -> &'static str {
+    match state {
+        types::FindingState::Failing => "failing",
+        types::FindingState::Due => "due",
+    }
+}
+
+fn severity_name(severity: types::Severity) -> &'static str {
+    match severity {
+        types::Severity::Low => "low",
+        types::Severity::Medium => "medium",
+        types::Severity::High => "high",
+        types::Severity::Critical => "critical",
+    }
+}
+
+fn via_name(via: types::MatchKind) -> &'static str {
+    match via {
+        types::MatchKind::PrimaryEmail => "primary-email",
+        types::MatchKind::Alias => "alias",
+        types::MatchKind::Mapping => "mapping",
+    }
+}
+
+fn policy_name(rule: &types::AccessRule) -> &'static str {
+    match rule {
+        types::AccessRule::AllStaff => "all-staff",
+        types::AccessRule::RoleBased(_) => "role-based",
+        types::AccessRule::TicketBased => "ticket-based",
+    }
+}
+
+/// Counts behind the one-line summary.
+pub struct Counts {
+    pub accounts: usize,
+    pub failing: usize,
+    pub due: usize,
+    pub allowed: usize,
+}
+
+pub fn counts(request: &types::EvaluationRequest, evaluation: &types::Evaluation) -> Counts {
+    let state =
+        |s: types::FindingState| evaluation.findings.iter().filter(|f| f.state == s).count();
+    Counts {
+        accounts: request.accounts.len(),
+        failing: state(types::FindingState::Failing),
+        due: state(types::FindingState::Due),
+        allowed: evaluation.decisions.iter().filter(|d| d.allowed).count(),
+    }
+}
+
+pub fn evaluation(
+    request: &types::EvaluationRequest,
+    evaluation: &types::Evaluation,
+    format: ReportFormat,
+) -> Result<()> {
+    let counts = counts(request, evaluation);
+    if format == ReportFormat::Json {
+        let json = serde_json::json!({
+            "evaluated_at": inputs::format_time(request.at),
+            "policy": policy_name(&request.policy.access),
+            "listing": {
+                "complete": request.listing.complete,
+                "incomplete_reason": request.listing.incomplete_reason,
+                "listed": request.listing.listed,
+                "expected": request.listing.expected,
+            },
+            "conclusive": evaluation.conclusive,
+            "inconclusive_reason": evaluation.inconclusive_reason,
+            "summary": {
+                "accounts": counts.accounts,
+                "allowed": counts.allowed,
+                "failing": counts.failing,
+                "due": counts.due,
+            },
+            "findings": evaluation.findings.iter().map(|f| serde_json::json!({
+                "check": f.check,
+                "severity": severity_name(f.severity),
+                "state": state_name(f.state),
+                "email": f.email,
+                "account_id": f.account_id,
+                "staff_email": f.staff_email,
+                "reason": f.reason,
+            })).collect::<Vec<_>>(),
+            "accounts": evaluation.decisions.iter().map(|d| serde_json::json!({
+                "email": d.email,
+                "account_id": d.account_id,
+                "allowed": d.allowed,
+                "staff_email": d.matched.as_ref().map(|m| &m.staff_email),
+                "matched_via": d.matched.as_ref().map(|m| via_name(m.via)),
+                "checks": d.checks,
+            })).collect::<Vec<_>>(),
+        });
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, &json)?;
+        writeln!(stdout)?;
+        return Ok(());
+    }
+    findings_table(evaluation);
+    if let Some(reason) = &evaluation.inconclusive_reason {
+        println!("INCONCLUSIVE: {reason}");
+    }
+    println!(
+        "{} accounts evaluated: {} allowed, {} failing, {} due",
+        counts.accounts, counts.allowed, counts.failing, counts.due
+    );
+    Ok(())
+}
+
+pub fn findings_table(evaluation: &types::Evaluation) {
+    let width = evaluation
+        .findings
+        .iter()
+        .map(|f| f.email.chars().count())
+        .max()
+        .unwrap_or(5);
+    let width = width.clamp(5, 48);
+    println!(
+        "{:<8} {:<9} {:<24} {:<width$} REASON",
+        "STATE", "SEVERITY", "CHECK", "EMAIL"
+    );
+    for f in &evaluation.findings {
+        println!(
+            "{:<8} {:<9} {:<24} {:<width$} {}",
+            state_name(f.state),
+            severity_name(f.severity),
+            f.check,
+            f.email,
+            f.reason
+        );
+    }
+}
+
+/// Prints the trace of every account with this email.
+pub fn explain(evaluation: &types::Evaluation, email: &str) -> Result<()> {
+    let wanted = email.trim().to_lowercase();
+    let decisions: Vec<_> = evaluation
+        .decisions
+        .iter()
+        .filter(|d| d.email.trim().to_lowercase() == wanted)
+        .collect();
+    if decisions.is_empty() {
+        bail!("no account with the email {email} was evaluated");
+    }
+    for d in decisions {
+        println!(
+            "account {} ({})",
+            d.email,
+            d.account_id.as_deref().unwrap_or("no id")
+        );
+        match &d.matched {
+            Some(m) => println!("  staff member  {} (by {})", m.staff_email, via_name(m.via)),
+            None => println!("  staff member  none"),
+        }
+        for line in &d.trace {
+            println!("  - {line}");
+        }
+        if d.allowed {
+            println!("  verdict       allowed");
+        } else {
+            println!("  verdict       failing: {}", d.checks.join(", "));
+        }
+    }
+    Ok(())
+}
