@@ -12,10 +12,12 @@
 //! assert_eq!(store.get("zoom", "connection").unwrap().as_deref(), Some(&b"{}"[..]));
 //! ```
 
+mod encrypted;
 mod host;
 mod memory;
 mod sqlite;
 
+pub use encrypted::{Encrypted, KEY_VARIABLE, StoreKey, rotate};
 pub use host::{Bucket, KeyValue, KeyValueLimits, KeyValueState, KeyValueView};
 pub use memory::MemoryBackend;
 pub use sqlite::SqliteBackend;
@@ -27,6 +29,12 @@ pub enum StoreError {
     Backend(String),
     #[error("key-value storage is full: {used} of {limit} bytes used by this plugin")]
     Full { used: u64, limit: u64 },
+    #[error("store key: {0}")]
+    Key(String),
+    #[error("the store was encrypted with a different key; nothing was read or changed")]
+    WrongKey,
+    #[error("the stored value {namespace}/{key} cannot be decrypted: damaged or moved")]
+    Undecryptable { namespace: String, key: String },
 }
 
 /// A place to keep plugins' keys, namespaced by plugin id.

@@ -49,6 +49,38 @@ impl SqliteBackend {
     }
 }
 
+impl SqliteBackend {
+    /// Replaces every value with `rewrite(namespace, key, value)` in one transaction: if any
+    /// call fails, nothing changes. Returns how many values were rewritten.
+    pub fn rewrite_all(
+        &self,
+        mut rewrite: impl FnMut(&str, &str, &[u8]) -> Result<Vec<u8>, StoreError>,
+    ) -> Result<usize, StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(backend_error)?;
+        let rows: Vec<(String, String, Vec<u8>)> = {
+            let mut statement = transaction
+                .prepare("SELECT namespace, key, value FROM entries")
+                .map_err(backend_error)?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .map_err(backend_error)?;
+            rows.collect::<Result<_, _>>().map_err(backend_error)?
+        };
+        for (namespace, key, value) in &rows {
+            let value = rewrite(namespace, key, value)?;
+            transaction
+                .execute(
+                    "UPDATE entries SET value = ?3 WHERE namespace = ?1 AND key = ?2",
+                    params![namespace, key, value],
+                )
+                .map_err(backend_error)?;
+        }
+        transaction.commit().map_err(backend_error)?;
+        Ok(rows.len())
+    }
+}
+
 fn backend_error(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }

@@ -162,55 +162,88 @@ impl Fixtures {
     }
 }
 
+/// The parameters of a `/v2/users` request that a page token is bound to.
+struct ListingQuery<'a> {
+    status: UserStatus,
+    page_size: usize,
+    token: Option<&'a str>,
+}
+
+impl<'a> ListingQuery<'a> {
+    fn parse(request: &'a Request, max_page_size: u32) -> Result<ListingQuery<'a>, Reply> {
+        let status = match request.query_param("status") {
+            None | Some("") => UserStatus::Active,
+            Some(value) => UserStatus::parse(value).ok_or_else(|| invalid_field("status"))?,
+        };
+        let page_size = match request.query_param("page_size") {
+            None | Some("") => DEFAULT_PAGE_SIZE,
+            Some(value) => match value.parse::<u32>() {
+                // Zoom clamps rather than refuses an oversized page.
+                Ok(size) if size > 0 => size.min(max_page_size.max(1)),
+                _ => return Err(invalid_field("page_size")),
+            },
+        };
+        let token = request
+            .query_param("next_page_token")
+            .filter(|t| !t.is_empty());
+        Ok(ListingQuery {
+            status,
+            page_size: page_size as usize,
+            token,
+        })
+    }
+
+    /// Where the page starts: where the token leads, or `page_number` (deprecated but still
+    /// honoured without a token), or the beginning.
+    fn offset(
+        &self,
+        cursors: &Cursors,
+        request: &Request,
+        now: Instant,
+        lifetime: Duration,
+    ) -> Result<usize, Reply> {
+        let Some(token) = self.token else {
+            return match request.query_param("page_number").map(str::parse::<usize>) {
+                None => Ok(0),
+                Some(Ok(number)) if number > 0 => Ok((number - 1).saturating_mul(self.page_size)),
+                Some(_) => Err(invalid_field("page_number")),
+            };
+        };
+        match cursors.map.get(token) {
+            Some(c) if now.duration_since(c.issued) >= lifetime => Err(invalid_page_token()),
+            // Bound to the query that issued it: Zoom requires the same parameters on every page.
+            Some(c) if c.status != self.status || c.page_size != self.page_size => {
+                Err(invalid_page_token())
+            }
+            Some(c) => Ok(c.offset),
+            None => Err(invalid_page_token()),
+        }
+    }
+}
+
 /// `GET /v2/users?status=&page_size=&next_page_token=`.
 pub(crate) fn list_users(state: &mut State, org: &Organisation, request: &Request) -> Reply {
     if let Err(reply) = check_access(state, request, LIST_USERS_SCOPES) {
         return reply;
     }
-
-    let status = match request.query_param("status") {
-        None | Some("") => UserStatus::Active,
-        Some(value) => match UserStatus::parse(value) {
-            Some(status) => status,
-            None => return invalid_field("status"),
-        },
+    let query = match ListingQuery::parse(request, state.config.max_page_size) {
+        Ok(query) => query,
+        Err(reply) => return reply,
     };
-    let page_size = match request.query_param("page_size") {
-        None | Some("") => DEFAULT_PAGE_SIZE,
-        Some(value) => match value.parse::<u32>() {
-            // Zoom clamps rather than refuses an oversized page.
-            Ok(size) if size > 0 => size.min(state.config.max_page_size.max(1)),
-            _ => return invalid_field("page_size"),
-        },
-    } as usize;
-    let token = request
-        .query_param("next_page_token")
-        .filter(|t| !t.is_empty());
-
     if state.fixtures.by_status.is_some() {
-        return state.fixtures.page(status, token, page_size);
+        return state
+            .fixtures
+            .page(query.status, query.token, query.page_size);
     }
 
     let now = state.now();
     let lifetime = state.config.page_token_lifetime;
-    let offset = match token {
-        Some(token) => match state.cursors.map.get(token) {
-            Some(c) if now.duration_since(c.issued) >= lifetime => return invalid_page_token(),
-            // Bound to the query that issued it: Zoom requires the same parameters on every page.
-            Some(c) if c.status != status || c.page_size != page_size => {
-                return invalid_page_token();
-            }
-            Some(c) => c.offset,
-            None => return invalid_page_token(),
-        },
-        // `page_number` is deprecated but still honoured when no token is given.
-        None => match request.query_param("page_number").map(str::parse::<usize>) {
-            None => 0,
-            Some(Ok(number)) if number > 0 => (number - 1).saturating_mul(page_size),
-            Some(_) => return invalid_field("page_number"),
-        },
+    let offset = match query.offset(&state.cursors, request, now, lifetime) {
+        Ok(offset) => offset,
+        Err(reply) => return reply,
     };
 
+    let (status, page_size) = (query.status, query.page_size);
     let positions = org.positions(status);
     let start = offset.min(positions.len());
     let end = offset.saturating_add(page_size).min(positions.len());

@@ -16,7 +16,7 @@
 //! queries, headers and bodies carry secrets.
 //!
 //! ```ignore
-//! use host_harness::mock_zoom::{Endpoint, MockConfig, MockZoom, ScriptedResponse};
+//! use host_harness::mock_zoom::{Endpoint, MockConfig, MockZoom, ScriptedResponse, UserStatus};
 //!
 //! let zoom = MockZoom::start(MockConfig::default()).await?;
 //! // Page 1 as usual, then an expired token, then normal service again (CASES.md 9).
@@ -24,9 +24,9 @@
 //!     Endpoint::Users,
 //!     vec![ScriptedResponse::pass_through(), ScriptedResponse::expired_token()],
 //! );
-//! run_plugin_against(&zoom.base_url()).await?;
-//! assert_eq!(zoom.count(Endpoint::Token), 2);
-//! let active = zoom.organisation().count(UserStatus::Active);
+//! let accounts = run_plugin_against(&zoom.base_url()).await?;
+//! assert_eq!(accounts.active.len(), zoom.organisation().count(UserStatus::Active));
+//! assert_eq!(zoom.count(Endpoint::Token), 2, "one token, then one more after the 401");
 //! zoom.shutdown().await;
 //! ```
 //!
@@ -66,7 +66,10 @@ pub use org::{
     COMPANY_DOMAIN, CUSTOM_ROLE_ID, CUSTOM_ROLE_NAME, Employment, GENERATED_AT, MockUser,
     Organisation, Person, Role, UserStatus,
 };
-pub use scenario::{Scenario, ScenarioError};
+pub use scenario::{
+    Preset, Scenario, ScenarioApi, ScenarioCredentials, ScenarioError, ScenarioFaults,
+    ScenarioPages, ScenarioResponse, ScenarioToken,
+};
 pub use script::{
     DAILY_LIMIT_MESSAGE, Endpoint, PASS_THROUGH_STATUS, QPS_LIMIT_MESSAGE, ScriptedResponse,
 };

@@ -44,8 +44,7 @@ struct AccessToken {
 
 struct RefreshToken {
     grant: u64,
-    /// False once rotated or revoked; kept so reuse is told apart from garbage in tests' eyes,
-    /// though Zoom answers both the same way.
+    /// False once rotated or revoked. Zoom answers a dead token exactly like an unknown one.
     live: bool,
 }
 

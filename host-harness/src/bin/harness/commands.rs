@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use host_harness::http::{HttpLimits, Origin, Route};
-use host_harness::keyvalue::SqliteBackend;
+use host_harness::keyvalue::{Encrypted, SqliteBackend, StoreKey};
 use host_harness::{Grants, Host, HostConfig, InstanceLimits, Plugin, inputs, types};
 
 use crate::options::{Cli, Command, GlobalOptions, ListFormat, ParamArgs, PluginArgs};
@@ -100,6 +100,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             crate::demo::serve_mock(port, users, seed, scenario.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::RotateKey {
+            store,
+            key_file,
+            new_key_file,
+        } => {
+            rotate_key(&store, key_file, &new_key_file)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo => crate::demo::run(global).await,
     }
 }
@@ -164,7 +172,13 @@ pub fn grants(args: &PluginArgs) -> Result<Grants> {
             .ok_or_else(|| anyhow!("no --store given and no home directory to default to"))?
             .join("store.db"),
     };
-    let store = SqliteBackend::open(&path)?;
+    let key_file = args
+        .key_file
+        .clone()
+        .unwrap_or_else(|| StoreKey::default_file(&path));
+    let key = StoreKey::load_or_create(&key_file, &path)?;
+    let store = Encrypted::new(SqliteBackend::open(&path)?, key)
+        .with_context(|| format!("store {}", path.display()))?;
     let mut grants = Grants::new(Arc::new(store));
     grants.routes = args
         .routes
@@ -184,6 +198,27 @@ pub fn grants(args: &PluginArgs) -> Result<Grants> {
         grants.allow = Some(allow);
     }
     Ok(grants)
+}
+
+fn rotate_key(store: &Path, key_file: Option<PathBuf>, new_key_file: &Path) -> Result<()> {
+    if !store.exists() {
+        bail!("store {} does not exist", store.display());
+    }
+    let key_file = key_file.unwrap_or_else(|| StoreKey::default_file(store));
+    let old = StoreKey::load_or_create(&key_file, store)?;
+    // A new key file is created for a store that does not exist yet; pass a path that is not
+    // the store so that `load_or_create` may create it.
+    let new = StoreKey::load_or_create(new_key_file, new_key_file)?;
+    let backend = SqliteBackend::open(store)?;
+    let count = host_harness::keyvalue::rotate(&backend, &old, &new)
+        .with_context(|| format!("rotating the key of {}", store.display()))?;
+    eprintln!(
+        "re-encrypted {count} values of {} under {}; replace {} with it",
+        store.display(),
+        new_key_file.display(),
+        key_file.display()
+    );
+    Ok(())
 }
 
 /// Parameters from `--param`, `--param-env` and `--param-file`, in that order.

@@ -53,6 +53,10 @@ pub struct PluginArgs {
     /// The SQLite file holding plugin state [default: the user's data directory].
     #[arg(long, value_name = "DB")]
     pub store: Option<PathBuf>,
+    /// The key that encrypts the store's values: 64 hex characters. GATEHOUSE_STORE_KEY
+    /// takes precedence [default: DB.key, created with mode 0600 for a new store].
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
     /// Send requests for a declared host to another origin, such as
     /// `api.zoom.us=http://127.0.0.1:8080`. Repeatable.
     #[arg(long = "route", value_name = "HOST=URL")]
@@ -166,6 +170,18 @@ pub enum Command {
         /// A scenario file (TOML or JSON): accounts, scripted responses, faults.
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
+    },
+    /// Re-encrypt every value of a store under a new key, all or nothing.
+    RotateKey {
+        /// The SQLite store.
+        #[arg(long, value_name = "DB")]
+        store: PathBuf,
+        /// The current key [default: DB.key; GATEHOUSE_STORE_KEY takes precedence].
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+        /// The new key, 64 hex characters; created (mode 0600) if it does not exist.
+        #[arg(long, value_name = "FILE")]
+        new_key_file: PathBuf,
     },
     /// Run the whole job against the built-in mock: connect, list, evaluate, report.
     Demo,
