@@ -38,11 +38,29 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// A reader that stops early (`harness list-users | head`) is not an error of ours.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let broken = std::io::ErrorKind::BrokenPipe;
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == broken)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|e| e.io_error_kind())
+                == Some(broken)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == broken))
+    })
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides `-v`.
