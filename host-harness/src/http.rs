@@ -260,15 +260,19 @@ pub struct OutboundHooks {
     plugin_id: String,
     policy: Arc<OutboundPolicy>,
     requests: Arc<AtomicU32>,
+    denied: Arc<AtomicU32>,
 }
 
 impl OutboundHooks {
-    pub fn new(plugin_id: String, policy: Arc<OutboundPolicy>, requests: Arc<AtomicU32>) -> Self {
-        Self {
-            plugin_id,
-            policy,
-            requests,
-        }
+    /// `requests` counts every request (the caller resets it per call); `denied` counts
+    /// refusals.
+    pub fn new(
+        plugin_id: String,
+        policy: Arc<OutboundPolicy>,
+        requests: Arc<AtomicU32>,
+        denied: Arc<AtomicU32>,
+    ) -> Self {
+        Self { plugin_id, policy, requests, denied }
     }
 }
 
@@ -395,10 +399,12 @@ impl WasiHttpHooks for OutboundHooks {
         let policy = self.policy.clone();
         let plugin = self.plugin_id.clone();
         let count = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        let denied = self.denied.clone();
         Box::new(async move {
             let method = request.method().clone();
             let path = request.uri().path().to_owned();
             let deny = |denial: Denial| {
+                denied.fetch_add(1, Ordering::SeqCst);
                 tracing::warn!(plugin = %plugin, %method, %path, reason = %denial,
                     "outbound request refused");
                 HttpError::HttpRequestDenied

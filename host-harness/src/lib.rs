@@ -22,6 +22,7 @@
 //! ```
 
 pub mod bindings;
+pub mod conformance;
 pub mod demo;
 pub mod errors;
 pub mod http;

@@ -261,6 +261,9 @@ pub struct Grants {
     pub clock: Option<SystemTime>,
     /// When set, the plugin's log messages are kept here too.
     pub capture_logs: Option<Arc<std::sync::Mutex<Vec<LogRecord>>>>,
+    /// Seeds the plugin's random generators, for reproducible runs; `None` uses real entropy.
+    /// Never set it outside tests: PKCE verifiers and OAuth states come from it.
+    pub random_seed: Option<u64>,
 }
 
 impl Grants {
@@ -271,6 +274,7 @@ impl Grants {
             routes: Vec::new(),
             clock: None,
             capture_logs: None,
+            random_seed: None,
         }
     }
 }
@@ -364,13 +368,25 @@ impl Plugin {
         if let Some(at) = grants.clock {
             wasi.wall_clock(FixedClock(at));
         }
+        if let Some(seed) = grants.random_seed {
+            use rand_wasi::SeedableRng;
+            wasi.secure_random(rand_wasi::rngs::StdRng::seed_from_u64(seed));
+            wasi.insecure_random(rand_wasi::rngs::StdRng::seed_from_u64(seed ^ 0x5eed));
+            wasi.insecure_random_seed(u128::from(seed));
+        }
 
         let requests = Arc::new(AtomicU32::new(0));
+        let denied = Arc::new(AtomicU32::new(0));
         let state = PluginState {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            hooks: OutboundHooks::new(plugin_id.clone(), policy, requests.clone()),
+            hooks: OutboundHooks::new(
+                plugin_id.clone(),
+                policy,
+                requests.clone(),
+                denied.clone(),
+            ),
             keyvalue: KeyValueState::new(
                 grants.store.clone(),
                 plugin_id.clone(),
@@ -403,6 +419,7 @@ impl Plugin {
             plugin: instance,
             limits: self.config.limits,
             requests,
+            denied,
             stdout: (stdout, 0),
             stderr: (stderr, 0),
             closed: None,
@@ -532,6 +549,7 @@ pub struct Session {
     plugin: bindings::Plugin,
     limits: InstanceLimits,
     requests: Arc<AtomicU32>,
+    denied: Arc<AtomicU32>,
     stdout: (MemoryOutputPipe, usize),
     stderr: (MemoryOutputPipe, usize),
     closed: Option<String>,
@@ -590,9 +608,14 @@ impl Session {
         }
     }
 
-    /// Requests the last call made.
+    /// Requests the last call made (refused ones included).
     pub fn requests_made(&self) -> u32 {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Requests the host refused during the life of this session.
+    pub fn requests_denied(&self) -> u32 {
+        self.denied.load(Ordering::SeqCst)
     }
 
     pub async fn describe(&mut self) -> Result<types::PluginInfo, CallError> {

@@ -108,6 +108,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             rotate_key(&store, key_file, &new_key_file)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Conformance {
+            plugin,
+            format,
+            junit,
+            filter,
+        } => conformance(&plugin, format, junit.as_deref(), filter.as_deref()).await,
         Command::Demo => crate::demo::run(global).await,
     }
 }
@@ -151,17 +157,21 @@ fn user_dir(variable: &str, fallback: &str) -> Option<PathBuf> {
 /// Loads a plugin by path, or the bundled Zoom plugin by the name `zoom`.
 pub async fn load(host: &Host, plugin: &str) -> Result<(Plugin, Duration)> {
     let started = Instant::now();
-    let path = Path::new(plugin);
-    let bytes = if plugin == "zoom" && !path.exists() {
-        host_harness::ZOOM_PLUGIN_WASM.to_vec()
-    } else {
-        std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))?
-    };
+    let bytes = plugin_bytes(plugin)?;
     let loaded = host
         .load(&bytes)
         .await
         .with_context(|| format!("plugin {plugin}"))?;
     Ok((loaded, started.elapsed()))
+}
+
+/// A component's bytes by path, or the bundled Zoom plugin's by the name `zoom`.
+fn plugin_bytes(plugin: &str) -> Result<Vec<u8>> {
+    let path = Path::new(plugin);
+    if plugin == "zoom" && !path.exists() {
+        return Ok(host_harness::ZOOM_PLUGIN_WASM.to_vec());
+    }
+    std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))
 }
 
 /// Storage, allow-list and routes from the flags.
@@ -219,6 +229,37 @@ fn rotate_key(store: &Path, key_file: Option<PathBuf>, new_key_file: &Path) -> R
         key_file.display()
     );
     Ok(())
+}
+
+async fn conformance(
+    plugin: &str,
+    format: crate::options::ReportFormat,
+    junit: Option<&Path>,
+    filter: Option<&str>,
+) -> Result<ExitCode> {
+    let bytes = plugin_bytes(plugin)?;
+    let report = host_harness::conformance::run(&bytes, filter).await;
+    if let Some(path) = junit {
+        std::fs::write(path, report.junit())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    match format {
+        crate::options::ReportFormat::Table => print!("{}", report.table()),
+        crate::options::ReportFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&report.json())?)
+        }
+    }
+    if filter.is_some() && report.results.is_empty() {
+        bail!(
+            "no check matches the filter {:?}",
+            filter.unwrap_or_default()
+        );
+    }
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Parameters from `--param`, `--param-env` and `--param-file`, in that order.

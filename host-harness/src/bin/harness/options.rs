@@ -156,6 +156,20 @@ pub enum Command {
         #[arg(long, value_name = "EMAIL")]
         explain: Option<String>,
     },
+    /// Certify a plugin component offline: contract, connection, listing, resilience,
+    /// evaluation and sandbox checks against the built-in mock of its provider.
+    Conformance {
+        /// The plugin component (.wasm), or `zoom`.
+        plugin: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Run only the checks whose id contains this text or matches this `*` pattern.
+        #[arg(long, value_name = "PATTERN")]
+        filter: Option<String>,
+    },
     /// Serve the mock Zoom API on loopback until interrupted.
     MockZoom {
         /// Port on 127.0.0.1; 0 picks a free one.
