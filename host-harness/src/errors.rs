@@ -32,8 +32,25 @@ impl HostError {
     }
 
     pub(crate) fn invalid_component(error: wasmtime::Error) -> Self {
-        HostError::Load(format!("not a valid WebAssembly component: {error:#}"))
+        HostError::Load(format!(
+            "not a valid WebAssembly component: {}",
+            one_line(&error)
+        ))
     }
+}
+
+/// An error chain on one line: parsers print byte arrays over many lines, and a CLI error
+/// should read as one sentence.
+fn one_line(error: &wasmtime::Error) -> String {
+    let text = format!("{error:#}");
+    let mut line = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !line.is_empty() && !word.starts_with([',', ']', ')']) {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    line.replace("[ ", "[").replace("( ", "(")
 }
 
 /// Any way a call into a plugin can fail.

@@ -559,17 +559,30 @@ pub struct Session {
 /// A listing in progress inside a session.
 pub struct ListingHandle(ResourceAny);
 
+/// Runs one export call under the session's limits.
+///
+/// Epoch interruption stops wasm that computes past the deadline, but not a guest blocked in
+/// a host call (sleeping out a rate limit, waiting on a slow server), so the whole call also
+/// runs under a timer; past it the call is abandoned and the instance closed.
 macro_rules! call {
     ($session:ident, |$guest:ident, $store:ident| $body:expr) => {{
         $session.before()?;
+        let deadline = $session.limits.deadline;
         let result = {
             let $guest = $session.plugin.gatehouse_integration_integration();
             let $store = &mut $session.store;
-            $body.await
+            tokio::time::timeout(deadline + DEADLINE_SLACK, $body).await
         };
-        $session.after(result)
+        match result {
+            Ok(result) => $session.after(result),
+            Err(_elapsed) => Err($session.timed_out()),
+        }
     }};
 }
+
+/// How much longer than the epoch deadline the timer waits, so that running wasm is stopped
+/// by the epoch (which names the trap) rather than by the timer.
+const DEADLINE_SLACK: Duration = Duration::from_millis(250);
 
 impl Session {
     fn before(&mut self) -> Result<(), CallError> {
@@ -589,6 +602,14 @@ impl Session {
             tracing::warn!(plugin = %self.plugin_id, %error, "plugin call failed");
             CallError::Host(error)
         })
+    }
+
+    fn timed_out(&mut self) -> CallError {
+        self.flush_stdio();
+        let error = HostError::Deadline { limit: self.limits.deadline };
+        self.closed = Some(error.to_string());
+        tracing::warn!(plugin = %self.plugin_id, %error, "plugin call abandoned while blocked");
+        CallError::Host(error)
     }
 
     /// Passes what the plugin printed to the host's log, tagged with its id.

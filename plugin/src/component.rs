@@ -131,9 +131,10 @@ fn split_url(url: &str) -> Result<(Scheme, &str, &str), TransportError> {
 
 fn transport_error(code: ErrorCode) -> TransportError {
     match code {
-        ErrorCode::HttpRequestDenied => {
-            TransportError::Denied("the host refused the request".into())
-        }
+        // The host logs why; the guest only learns that its sandbox said no.
+        ErrorCode::HttpRequestDenied => TransportError::Denied(
+            "not an allowed origin or address (the host's log says why)".into(),
+        ),
         ErrorCode::ConnectionTimeout
         | ErrorCode::ConnectionReadTimeout
         | ErrorCode::ConnectionWriteTimeout

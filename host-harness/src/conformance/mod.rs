@@ -41,6 +41,10 @@ pub const FIXED_SEED: u64 = 0x6a7e_4005e;
 /// loops (or waits out a daily rate limit) fails its check instead of stalling the run.
 pub const CALL_DEADLINE: Duration = Duration::from_secs(15);
 
+/// Time one check may take in all. A plugin that keeps making quick calls (paging forever,
+/// say) never hits the per-call deadline, and still must not stall the suite.
+pub const CHECK_DEADLINE: Duration = Duration::from_secs(40);
+
 type CheckFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
 
 /// One named check.
@@ -154,7 +158,13 @@ pub async fn run(wasm: &[u8], filter: Option<&str>) -> Report {
             continue;
         }
         let check_started = Instant::now();
-        let outcome = (check.run)(&context).await;
+        let outcome = match tokio::time::timeout(CHECK_DEADLINE, (check.run)(&context)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::Fail(format!(
+                "the check did not finish within {} s",
+                CHECK_DEADLINE.as_secs()
+            )),
+        };
         results.push(CheckResult {
             id: check.id.into(),
             outcome,

@@ -437,10 +437,10 @@ async fn daily(cx: &Context) -> Outcome {
     step!("connect", connect(cx, &grants, &mock).await);
     let before = step!("reading the store", grants.store.get("zoom", "connection"));
     mock.clear_requests();
-    mock.script(
-        Endpoint::Users,
-        vec![ScriptedResponse::rate_limited_daily("2030-01-02T00:00:00Z")],
-    );
+    // The limit holds for every request, as a real daily limit does: a plugin that retries
+    // anyway runs into the suite's deadline instead of passing on its second try.
+    let daily = ScriptedResponse::rate_limited_daily("2030-01-02T00:00:00Z");
+    mock.script(Endpoint::Users, vec![daily; 1_000]);
     match list(cx, &grants).await {
         Err(CallError::Plugin(types::Error::RateLimited(limit)))
             if limit.retry_at == Some(1_893_542_400) => {}
@@ -527,7 +527,9 @@ async fn no_secrets(cx: &Context) -> Outcome {
     step!("listing", list(cx, &grants).await);
     // A rejected secret is the likeliest to be echoed in an error message.
     if let Ok(mut rejected) = session(cx, &grants).await {
-        let _ = rejected.connect(&s2s(&mock, Some("canary-secret-7f3a"))).await;
+        let _ = rejected
+            .connect(&s2s(&mock, Some("canary-secret-7f3a")))
+            .await;
     }
     let stored = step!("reading the store", grants.store.get("zoom", "connection"));
     let token = stored

@@ -88,6 +88,15 @@ struct Pass {
     announced: Option<u64>,
 }
 
+/// Pages beyond those `announced` rows need, allowed before a status is cut off: rows added
+/// while listing push a few onto later pages.
+const EXTRA_PAGES: u64 = 3;
+
+/// How many pages a status announced with `announced` rows may take.
+fn pages_for(announced: u64) -> u64 {
+    announced.div_ceil(u64::from(DEFAULT_PAGE_SIZE)) + EXTRA_PAGES
+}
+
 /// One page of `GET /v2/users`.
 struct Page {
     users: Vec<Value>,
@@ -305,6 +314,20 @@ impl Listing {
             let pages = self.pass.pages;
             let gap =
                 format!("zoom repeated a page token after {name} page {pages}; stopped there");
+            self.finish_status(p, status, Some(gap));
+        } else if self
+            .pass
+            .announced
+            .is_some_and(|n| u64::from(self.pass.pages) >= pages_for(n))
+        {
+            // A provider that hands out fresh tokens for the same rows would otherwise keep us
+            // paging until the hard cap; the count it announced says when to stop.
+            let pages = self.pass.pages;
+            let announced = self.pass.announced.unwrap_or_default();
+            let gap = format!(
+                "zoom kept paging {name} accounts past the {announced} it announced \
+                 ({pages} pages); stopped there"
+            );
             self.finish_status(p, status, Some(gap));
         } else if self.pass.pages >= self.max_pages_per_status {
             let gap = format!(

@@ -30,7 +30,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let host = host(global)?;
             let (loaded, _) = load(&host, &plugin.plugin).await?;
-            let mut session = loaded.session(&grants(&plugin)?).await?;
+            let (mut session, _) = session(&loaded, &plugin).await?;
             let request = session
                 .authorize_url(&read_params(&params)?, &redirect_uri)
                 .await?;
@@ -46,7 +46,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Connect { plugin, params } => {
             let host = host(global)?;
             let (loaded, _) = load(&host, &plugin.plugin).await?;
-            let mut session = loaded.session(&grants(&plugin)?).await?;
+            let (mut session, _) = session(&loaded, &plugin).await?;
             let connection = session.connect(&read_params(&params)?).await?;
             output::connection(&connection);
             Ok(ExitCode::SUCCESS)
@@ -54,7 +54,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Disconnect { plugin } => {
             let host = host(global)?;
             let (loaded, _) = load(&host, &plugin.plugin).await?;
-            let mut session = loaded.session(&grants(&plugin)?).await?;
+            let (mut session, _) = session(&loaded, &plugin).await?;
             session.disconnect().await?;
             eprintln!("disconnected; the plugin's stored state is deleted");
             Ok(ExitCode::SUCCESS)
@@ -62,7 +62,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::ListUsers { plugin, format } => {
             let host = host(global)?;
             let (loaded, _) = load(&host, &plugin.plugin).await?;
-            let (accounts, summary) = list(&loaded, &grants(&plugin)?).await?;
+            let grants = grants(&plugin)?;
+            check_routes(&loaded, &grants)?;
+            let (accounts, summary) = list(&loaded, &grants).await?;
             match format {
                 ListFormat::Json => output::accounts_json(&accounts, &summary)?,
                 ListFormat::Csv => output::accounts_csv(&accounts)?,
@@ -172,6 +174,33 @@ fn plugin_bytes(plugin: &str) -> Result<Vec<u8>> {
         return Ok(host_harness::ZOOM_PLUGIN_WASM.to_vec());
     }
     std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))
+}
+
+/// Refuses a `--route` for a host the plugin does not declare: it would be ignored, and a
+/// typo (`api.zoom.com`) would then send the plugin, with real credentials, to the real host.
+fn check_routes(plugin: &Plugin, grants: &Grants) -> Result<()> {
+    let declared = plugin.declared_origins();
+    for route in &grants.routes {
+        if !declared.iter().any(|origin| origin.host == route.host) {
+            let hosts: Vec<&str> = declared.iter().map(|o| o.host.as_str()).collect();
+            bail!(
+                "--route {}: the plugin does not declare this host (it declares {})",
+                route.host,
+                hosts.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A session with the flags' grants, after checking them against the plugin.
+pub async fn session(
+    plugin: &Plugin,
+    args: &PluginArgs,
+) -> Result<(host_harness::Session, Grants)> {
+    let grants = grants(args)?;
+    check_routes(plugin, &grants)?;
+    Ok((plugin.session(&grants).await?, grants))
 }
 
 /// Storage, allow-list and routes from the flags.
@@ -344,7 +373,12 @@ async fn evaluate(global: &GlobalOptions, args: &PluginArgs, job: EvaluateJob) -
 
     let host = host(global)?;
     let (plugin, _) = load(&host, &args.plugin).await?;
-    let grants = grants(args)?;
+    // Evaluating given accounts needs no stored connection: don't create or open a store.
+    let grants = match &preloaded {
+        Some(_) => Grants::new(Arc::new(host_harness::keyvalue::MemoryBackend::new())),
+        None => grants(args)?,
+    };
+    check_routes(&plugin, &grants)?;
     let (accounts, listing) = match preloaded {
         Some(listed) => listed,
         None => list(&plugin, &grants).await?,

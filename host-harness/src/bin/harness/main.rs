@@ -63,7 +63,22 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides `-v`.
+/// Crates whose own logs are capped whatever `-v` or `RUST_LOG` ask: wasmtime's HTTP layer
+/// traces URLs with their query strings (which can carry tokens), and Cranelift traces every
+/// compilation step (gigabytes for one component).
+const CAPPED: &[&str] = &[
+    "wasmtime_wasi_http=info",
+    "wasmtime_wasi=info",
+    "wasmtime=info",
+    "wasmtime_internal_cranelift=info",
+    "cranelift_codegen=info",
+    "cranelift_frontend=info",
+    "regalloc2=info",
+    "hyper=info",
+    "hyper_util=info",
+];
+
+/// Logs go to stderr, coloured only on a terminal; `RUST_LOG` overrides `-v`.
 fn init_tracing(verbose: u8) {
     let default = match verbose {
         0 => "warn",
@@ -71,10 +86,16 @@ fn init_tracing(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    for cap in CAPPED {
+        if let Ok(directive) = cap.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }

@@ -257,6 +257,32 @@ fn a_repeated_page_token_stops_that_status_as_incomplete_and_the_listing_moves_o
     assert_eq!(inactive.as_deref(), Some("inactive"));
 }
 
+/// A provider (or a client bug) serving page one again under fresh tokens never repeats a
+/// token; the announced count still bounds how many pages a status may take.
+#[test]
+fn fresh_tokens_for_the_same_rows_stop_once_the_announced_pages_are_used_up() {
+    let mut fake = connected();
+    for i in 0..4 {
+        fake.expect("GET /v2/users", page(&format!("fresh-{i}"), 2, users(0, 2)));
+    }
+    empty_status(&mut fake);
+    empty_status(&mut fake);
+
+    let (accounts, summary) = drain(&mut fake).unwrap();
+
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(
+        users_requests(&fake).len(),
+        4 + 2,
+        "1 page announced + 3 extra, then 2 statuses"
+    );
+    let reason = summary.incomplete_reason.unwrap();
+    assert_eq!(
+        reason,
+        "zoom kept paging active accounts past the 2 it announced (4 pages); stopped there"
+    );
+}
+
 #[test]
 fn an_endless_listing_stops_at_the_page_cap_as_incomplete() {
     let mut fake = connected();
