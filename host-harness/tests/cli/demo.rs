@@ -193,3 +193,33 @@ fn mock_zoom_with_defaults_announces_the_default_organisation() {
         "2040 active, 240 inactive, 120 pending (seed 42)"
     );
 }
+
+/// The whole job at the most verbose setting leaks nothing: no client secret, no Basic
+/// credentials, no bearer token, from the harness, wasmtime or the plugin.
+#[test]
+fn demo_at_trace_level_prints_no_secret_or_token() {
+    let sandbox = Sandbox::new();
+
+    let run = sandbox
+        .harness("demo")
+        .env("RUST_LOG", "trace")
+        .run()
+        .expect_code(0);
+
+    let output = run.output();
+    let logged = output
+        .lines()
+        .filter(|l| l.contains("outbound request"))
+        .count();
+    assert!(
+        logged >= 10,
+        "debug logging was not on: {logged} outbound request lines"
+    );
+    let secret = host_harness::mock_zoom::DEFAULT_CLIENT_SECRET;
+    for needle in [secret, TOKEN_PREFIX, "Bearer ", "access_token", "Basic "] {
+        assert!(
+            !output.contains(needle),
+            "{needle:?} appears in the demo's trace output"
+        );
+    }
+}
