@@ -33,6 +33,15 @@ const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Bytes of stdout and stderr kept per instance; a plugin writing more gets a write error.
 const STDIO_CAPACITY: usize = 64 * 1024;
 
+/// Largest header map a plugin may build, in bytes of host memory. Real headers are a few KiB.
+const FIELD_SIZE_LIMIT: usize = 32 * 1024;
+
+/// Resources (header maps, requests, streams…) one instance may hold at once: a quarter of its
+/// memory limit in full header maps, and never fewer than a plugin needs for a few requests.
+fn max_resources(memory_bytes: usize) -> usize {
+    (memory_bytes / 4 / FIELD_SIZE_LIMIT).clamp(256, 65_536)
+}
+
 /// Limits on each plugin instance. Every one has a default the plugin cannot change.
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceLimits {
@@ -375,12 +384,19 @@ impl Plugin {
             wasi.insecure_random_seed(u128::from(seed));
         }
 
+        // Header maps and other resources live in host memory, outside the plugin's linear
+        // memory: bound them so that a plugin cannot hold more than about a quarter of its
+        // memory limit on the host side.
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(FIELD_SIZE_LIMIT);
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(max_resources(self.config.limits.memory_bytes));
         let requests = Arc::new(AtomicU32::new(0));
         let denied = Arc::new(AtomicU32::new(0));
         let state = PluginState {
             wasi: wasi.build(),
-            http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
+            http,
+            table,
             hooks: OutboundHooks::new(
                 plugin_id.clone(),
                 policy,

@@ -5,5 +5,6 @@ mod conformance;
 mod faults;
 mod listing;
 mod rate_limits;
+mod sandbox;
 mod storage;
 mod tokens;

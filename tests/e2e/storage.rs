@@ -61,7 +61,7 @@ async fn disconnect_revokes_the_token_deletes_every_key_and_later_calls_are_not_
     let revokes = requests_to(&mock, Endpoint::Revoke);
     assert_eq!(revokes.len(), 1);
     assert_eq!(revokes[0].status, 200);
-    assert_eq!(revokes[0].query_param("token"), token.as_str());
+    assert_eq!(revokes[0].form_param("token"), token.as_str());
     assert!(snapshot(&*zoom.store).is_empty(), "no key left in `zoom`");
     let error = plugin_error(zoom.session.list_users().await);
     assert!(matches!(error, Error::NotConnected(_)), "{error:?}");

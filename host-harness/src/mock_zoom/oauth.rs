@@ -360,8 +360,10 @@ pub(crate) fn authorize(state: &mut State, request: &Request) -> Reply {
     Reply::redirect(location)
 }
 
-/// `POST /oauth/revoke?token=…`: an access token stops working at once; a refresh token takes
-/// its whole grant with it. Unknown tokens are answered with success too (RFC 7009).
+/// `POST /oauth/revoke` with `token` in the form body (or, as in Zoom's examples, the query).
+/// Revoking uninstalls the app at Zoom, so any live token of an authorization-code grant, access
+/// or refresh, takes the whole grant with it; a server-to-server token stops working alone.
+/// Unknown and dead tokens are answered with success too (RFC 7009).
 pub(crate) fn revoke(state: &mut State, request: &Request) -> Reply {
     if !client_authenticated(&state.config, request) {
         return invalid_client();
@@ -370,10 +372,22 @@ pub(crate) fn revoke(state: &mut State, request: &Request) -> Reply {
         return Reply::oauth_error(400, "invalid_request", "Missing token");
     };
     let tokens = &mut state.tokens;
-    if tokens.access.remove(token).is_none()
-        && let Some(grant) = tokens.refresh.get(token).map(|r| r.grant)
-    {
-        tokens.revoke_grant(grant);
+    let grant = match tokens.access.get(token) {
+        Some(access) => access.grant,
+        None => tokens
+            .refresh
+            .get(token)
+            .filter(|refresh| refresh.live)
+            .map(|refresh| refresh.grant),
+    };
+    match grant {
+        Some(grant) => tokens.revoke_grant(grant),
+        None => {
+            tokens.access.remove(token);
+            if tokens.current_s2s.as_deref() == Some(token) {
+                tokens.current_s2s = None;
+            }
+        }
     }
     Reply::json(200, r#"{"status":"success"}"#)
 }

@@ -593,6 +593,40 @@ async fn revoking_a_token_stops_it_working() {
     assert_eq!(get(&zoom, "/v2/users", &token).await.status, 401);
 }
 
+/// Revoking uninstalls the app at Zoom: revoking the access token of a code grant, sent in the
+/// form body as the plugin sends it, kills the grant's refresh token too.
+#[tokio::test]
+async fn revoking_a_code_grants_access_token_revokes_its_refresh_token_too() {
+    let zoom = start(MockConfig::default()).await;
+    let redirect = "http://127.0.0.1:9/cb";
+    let code = zoom.issue_authorization_code(redirect, None);
+    let exchange = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={}",
+        encode_component(redirect)
+    );
+    let answer = post_token(&zoom, &exchange).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let access = answer.json()["access_token"].as_str().unwrap().to_owned();
+    let refresh = answer.json()["refresh_token"].as_str().unwrap().to_owned();
+
+    let auth = basic(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let form = format!("token={}", encode_component(&access));
+    let answer = send(&zoom, "POST", "/oauth/revoke", &headers, &form).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+
+    assert_eq!(get(&zoom, "/v2/users/me", &access).await.status, 401);
+    let refreshed = post_token(
+        &zoom,
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+    )
+    .await;
+    assert_eq!(refreshed.json()["error"], "invalid_grant");
+}
+
 /// CASES.md 7: a missing scope is 4711 naming it, not an authentication failure.
 #[tokio::test]
 async fn a_missing_scope_is_4711_naming_the_scope() {

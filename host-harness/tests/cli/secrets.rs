@@ -104,9 +104,16 @@ fn no_secret_or_token_is_printed_at_any_verbosity() {
         assert_no_secret(run, what, &forbidden);
     }
     let traced = &runs[1].1;
+    // Third-party crates are capped at info, so what trace adds is the host's and the plugin's
+    // own lines: one per request at least.
     assert!(
-        traced.stderr.lines().count() > 100,
-        "RUST_LOG=trace logs plenty, so the scan means something"
+        traced
+            .stderr
+            .lines()
+            .filter(|l| l.contains("outbound request"))
+            .count()
+            >= 3,
+        "RUST_LOG=trace logs every request, so the scan means something"
     );
     assert!(
         traced.stderr.contains("/oauth/token"),

@@ -222,15 +222,46 @@ fn reauthorization_required() -> Error {
     )
 }
 
-/// Revokes a token at Zoom.
+/// Revokes the connection's grant at Zoom.
+///
+/// A refresh token (the code flow) is what lets a copy of the store mint new access tokens,
+/// so it is the one revoked: that ends the whole grant, access token included (Zoom uninstalls
+/// the app; RFC 7009 asks the same of every server). Only when that fails is the access token
+/// revoked as well, on its own request, so that one failure cannot spare both. The error is
+/// the last one, when nothing could be revoked.
 pub fn revoke(
     p: &mut impl Platform,
     budget: &mut Budget,
     connection: &StoredConnection,
 ) -> Result<(), Error> {
-    let url = http::url(REVOKE_URL, "", &[("token", &connection.access_token)]);
+    let refresh_token = connection.refresh_token.as_deref().unwrap_or_default();
+    if !refresh_token.is_empty() {
+        let Err(error) = revoke_token(p, budget, connection, refresh_token) else {
+            return Ok(());
+        };
+        if connection.access_token.is_empty() {
+            return Err(error);
+        }
+        let message = format!(
+            "could not revoke the zoom refresh token ({}); revoking the access token instead",
+            super::describe_error(&error)
+        );
+        p.log(Level::Warn, &message);
+    }
+    revoke_token(p, budget, connection, &connection.access_token)
+}
+
+/// `POST /oauth/revoke` for one token. The token goes in the form body, not in the query that
+/// Zoom's examples use: hosts and proxies log URLs, never bodies.
+fn revoke_token(
+    p: &mut impl Platform,
+    budget: &mut Budget,
+    connection: &StoredConnection,
+    token: &str,
+) -> Result<(), Error> {
     let authorization = basic_auth(&connection.client_id, &connection.client_secret);
-    let request = http::request(Method::Post, url, authorization, Vec::new());
+    let body = form_encode(&[("token", token)]).into_bytes();
+    let request = http::request(Method::Post, REVOKE_URL.to_string(), authorization, body);
 
     let response = http::send(p, budget, &request, REVOKE_ENDPOINT)?;
     if (200..300).contains(&response.status) {
@@ -340,14 +371,7 @@ impl Session {
         if !self.saved {
             return Ok(false);
         }
-        let stored = store::load_connection(p)?.ok_or_else(not_connected)?;
-        let same_app = stored.client_id == self.connection.client_id
-            && stored.account_id == self.connection.account_id;
-        if !same_app {
-            return Err(Error::NotConnected(
-                "the zoom connection was replaced while this call ran; start again".to_string(),
-            ));
-        }
+        let stored = self.load_stored(p)?;
 
         let changed = stored.access_token != self.connection.access_token
             || stored.refresh_token != self.connection.refresh_token;
@@ -389,7 +413,54 @@ impl Session {
         Ok(())
     }
 
+    /// The stored connection, which must still be this session's app and account.
+    fn load_stored(&self, p: &mut impl Platform) -> Result<StoredConnection, Error> {
+        let stored = store::load_connection(p)?.ok_or_else(not_connected)?;
+        let same_app = stored.client_id == self.connection.client_id
+            && stored.account_id == self.connection.account_id;
+        if !same_app {
+            return Err(Error::NotConnected(
+                "the zoom connection was replaced while this call ran; start again".to_string(),
+            ));
+        }
+        Ok(stored)
+    }
+
+    /// Refreshes the grant. Zoom refusing the refresh token does not always mean the grant is
+    /// gone: two runs may refresh at once, and the one that read the store before the other
+    /// wrote presents a refresh token the winner has just rotated. So on `invalid_grant` the
+    /// store is read again, and a grant rotated since is taken over: its access token while it
+    /// is good, else one refresh with its refresh token. Never more than that one, so that a
+    /// revoked grant still ends in `ReauthorizationRequired` after at most two requests.
     fn refresh(&mut self, p: &mut impl Platform, budget: &mut Budget) -> Result<(), Error> {
+        let refused = match self.refresh_once(p, budget) {
+            Err(error @ Error::ReauthorizationRequired(_)) if self.saved => error,
+            other => return other,
+        };
+
+        let stored = self.load_stored(p)?;
+        let rotated =
+            stored.refresh_token.is_some() && stored.refresh_token != self.connection.refresh_token;
+        if !rotated {
+            return Err(refused);
+        }
+        self.connection = stored;
+        if !self.connection.expires_soon(p.now_millis()) {
+            p.log(
+                Level::Info,
+                "another run rotated the zoom grant first; using the token it stored",
+            );
+            return Ok(());
+        }
+        p.log(
+            Level::Info,
+            "another run rotated the zoom grant first; refreshing with the refresh token it stored",
+        );
+        self.refresh_once(p, budget)
+    }
+
+    /// One refresh with the session's refresh token, the rotated grant stored before it is used.
+    fn refresh_once(&mut self, p: &mut impl Platform, budget: &mut Budget) -> Result<(), Error> {
         let connection = &self.connection;
         let Some(refresh_token) = connection.refresh_token.as_deref() else {
             return Err(reauthorization_required());

@@ -29,9 +29,17 @@ pub struct Fake {
     pub sleeps: Vec<u64>,
     pub logs: Vec<(Level, String)>,
     pub fail_sets: bool,
-    script: VecDeque<(String, Result<Response, TransportError>)>,
+    script: VecDeque<Scripted>,
     responder: Option<Responder>,
     random: u8,
+}
+
+/// An expected request and its answer.
+struct Scripted {
+    endpoint: String,
+    reply: Result<Response, TransportError>,
+    /// What another run stores while this request is in flight.
+    written_meanwhile: Option<StoredConnection>,
 }
 
 /// A request as sent.
@@ -85,12 +93,35 @@ impl Fake {
 
     /// Expects a request to `endpoint` (`POST /oauth/token`) next, and answers it.
     pub fn expect(&mut self, endpoint: &str, response: Response) -> &mut Fake {
-        self.script.push_back((endpoint.to_string(), Ok(response)));
-        self
+        self.push(endpoint, Ok(response), None)
     }
 
     pub fn expect_failure(&mut self, endpoint: &str, error: TransportError) -> &mut Fake {
-        self.script.push_back((endpoint.to_string(), Err(error)));
+        self.push(endpoint, Err(error), None)
+    }
+
+    /// Like [`Fake::expect`], and another run stores `connection` while the request is in
+    /// flight: a race the plugin cannot see coming.
+    pub fn expect_while_another_run_stores(
+        &mut self,
+        endpoint: &str,
+        response: Response,
+        connection: &StoredConnection,
+    ) -> &mut Fake {
+        self.push(endpoint, Ok(response), Some(connection.clone()))
+    }
+
+    fn push(
+        &mut self,
+        endpoint: &str,
+        reply: Result<Response, TransportError>,
+        written_meanwhile: Option<StoredConnection>,
+    ) -> &mut Fake {
+        self.script.push_back(Scripted {
+            endpoint: endpoint.to_string(),
+            reply,
+            written_meanwhile,
+        });
         self
     }
 
@@ -179,14 +210,18 @@ impl Platform for Fake {
         });
         let endpoint = format!("{} {}", request.method.as_str(), path(&request.url));
 
-        if let Some((expected, reply)) = self.script.pop_front() {
+        if let Some(scripted) = self.script.pop_front() {
             assert_eq!(
                 endpoint,
-                expected,
+                scripted.endpoint,
                 "unexpected request (request {})",
                 self.sent.len()
             );
-            return reply;
+            if let Some(connection) = scripted.written_meanwhile {
+                let bytes = serde_json::to_vec(&connection).expect("encode");
+                self.kv.insert(store::CONNECTION_KEY.to_string(), bytes);
+            }
+            return scripted.reply;
         }
         match self.responder.as_mut() {
             Some(responder) => responder(request),

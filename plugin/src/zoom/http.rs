@@ -243,8 +243,8 @@ pub fn provider_error(endpoint: &str, status: Option<u16>, message: String) -> E
     })
 }
 
-/// Removes query strings from a host's error text: a URL in it may carry the token being
-/// revoked.
+/// Removes query strings from a host's error text, as from every log line: a URL's query may
+/// carry a page token.
 pub fn scrub(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut in_query = false;

@@ -40,7 +40,7 @@ mod fake;
 #[cfg(test)]
 mod tests;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 pub use listing::Listing;
 pub use platform::Platform;
@@ -224,7 +224,8 @@ pub fn connect(p: &mut impl Platform, params: &[(String, String)]) -> Result<Con
     })
 }
 
-/// Revokes the token at Zoom where possible and deletes every key the plugin stored.
+/// Revokes the grant at Zoom where possible (see [`auth::revoke`]) and deletes every key the
+/// plugin stored.
 ///
 /// Idempotent: without a connection there is nothing to revoke and it still succeeds, so that
 /// a retried `disconnect` does not fail. Revocation is best effort: when Zoom cannot be
@@ -239,7 +240,10 @@ pub fn disconnect(p: &mut impl Platform) -> Result<(), Error> {
         None
     });
 
-    if let Some(connection) = stored.filter(|c| !c.access_token.is_empty()) {
+    let revocable = |c: &StoredConnection| {
+        !c.access_token.is_empty() || c.refresh_token.as_ref().is_some_and(|t| !t.is_empty())
+    };
+    if let Some(connection) = stored.filter(revocable) {
         let mut budget = Budget::new();
         match auth::revoke(p, &mut budget, &connection) {
             Ok(()) => p.log(Level::Info, "revoked the zoom token"),
@@ -365,45 +369,96 @@ fn prove(
     budget: &mut Budget,
 ) -> Result<(String, String, String), Error> {
     let users_query = [("status", "active"), ("page_size", "1")];
-    api::get_json(p, session, budget, "/v2/users", &users_query, SCOPES[0])?;
-    let me = api::get_json(p, session, budget, "/v2/users/me", &[], SCOPES[1])?.body;
-
-    let email = text(&me, "email").unwrap_or_default();
-    let role_id = text(&me, "role_id").unwrap_or_default();
-    let role_name = text(&me, "role_name").filter(|name| !name.is_empty());
-    let role = match (role_id.as_str(), role_name) {
-        (_, Some(name)) => name,
-        ("0", None) => "Owner".to_string(),
-        ("1", None) => "Admin".to_string(),
-        ("2", None) => "Member".to_string(),
-        (id, None) => id.to_string(),
-    };
-
-    let privileged = matches!(role_id.as_str(), "0" | "1")
-        || role.eq_ignore_ascii_case("owner")
-        || role.eq_ignore_ascii_case("admin");
-    if !privileged {
-        let who = if email.is_empty() {
-            "the authorising user"
-        } else {
-            email.as_str()
-        };
-        let role = if role.is_empty() {
-            "no role"
-        } else {
-            role.as_str()
-        };
-        return Err(Error::InsufficientRole(format!(
-            "{who} has the Zoom role {role}; listing users needs an Owner or Admin: authorise \
-             as one, or have an Owner give {who} the Admin role"
-        )));
+    let listed = api::get_json(p, session, budget, "/v2/users", &users_query, SCOPES[0]);
+    if let Err(error) = listed {
+        return Err(match Error::from(error) {
+            missing @ Error::MissingScope(_) => explain_missing_scope(p, session, budget, missing),
+            other => other,
+        });
     }
 
-    let account_id = match me.get("account_id") {
-        Some(Value::String(id)) => id.trim().to_string(),
-        _ => String::new(),
-    };
-    Ok((account_id, email, role))
+    let me = api::get_json(p, session, budget, "/v2/users/me", &[], SCOPES[1])?.body;
+    let identity = Identity::read(&me);
+    if let Some(error) = identity.insufficient_role() {
+        return Err(error);
+    }
+    Ok((identity.account_id, identity.email, identity.role))
+}
+
+/// Zoom grants a Member no `:admin` scope, so a Member's token cannot list users and Zoom
+/// answers that a scope is missing: a scope the Member can never have. Their token can still
+/// read itself (`user:read:user`), and when it says the user is no Owner or Admin, that is what
+/// the operator must hear. Otherwise (an Owner or Admin, or `/me` unreadable as well) the
+/// missing scope stands.
+fn explain_missing_scope(
+    p: &mut impl Platform,
+    session: &mut Session,
+    budget: &mut Budget,
+    missing: Error,
+) -> Error {
+    match api::get_json(p, session, budget, "/v2/users/me", &[], SCOPES[1]) {
+        Ok(me) => Identity::read(&me.body)
+            .insufficient_role()
+            .unwrap_or(missing),
+        Err(_) => missing,
+    }
+}
+
+/// Who authorised a token, from `/v2/users/me`.
+struct Identity {
+    account_id: String,
+    email: String,
+    role_id: String,
+    /// Zoom's `role_name`, or the name of a built-in `role_id`.
+    role: String,
+}
+
+impl Identity {
+    fn read(me: &Map<String, Value>) -> Identity {
+        let role_id = text(me, "role_id").unwrap_or_default();
+        let role_name = text(me, "role_name").filter(|name| !name.is_empty());
+        let role = match (role_id.as_str(), role_name) {
+            (_, Some(name)) => name,
+            ("0", None) => "Owner".to_string(),
+            ("1", None) => "Admin".to_string(),
+            ("2", None) => "Member".to_string(),
+            (id, None) => id.to_string(),
+        };
+        let account_id = match me.get("account_id") {
+            Some(Value::String(id)) => id.trim().to_string(),
+            _ => String::new(),
+        };
+        Identity {
+            account_id,
+            email: text(me, "email").unwrap_or_default(),
+            role_id,
+            role,
+        }
+    }
+
+    /// `InsufficientRole` naming the user and the fix, unless they are an Owner or Admin.
+    fn insufficient_role(&self) -> Option<Error> {
+        let privileged = matches!(self.role_id.as_str(), "0" | "1")
+            || self.role.eq_ignore_ascii_case("owner")
+            || self.role.eq_ignore_ascii_case("admin");
+        if privileged {
+            return None;
+        }
+        let who = if self.email.is_empty() {
+            "the authorising user"
+        } else {
+            self.email.as_str()
+        };
+        let role = if self.role.is_empty() {
+            "no role"
+        } else {
+            self.role.as_str()
+        };
+        Some(Error::InsufficientRole(format!(
+            "{who} has the Zoom role {role}; listing users needs an Owner or Admin: authorise \
+             as one, or have an Owner give {who} the Admin role"
+        )))
+    }
 }
 
 /// Drops the verifier `connect` used. The connection is already stored; a leftover verifier

@@ -20,8 +20,9 @@ impl Method {
     }
 }
 
-/// An outgoing request. Its URL and headers carry secrets (tokens in `Authorization`, the
-/// revoked token in the revoke URL's query), so the glue must never log them.
+/// An outgoing request. Its headers and body carry secrets (tokens in `Authorization`, the
+/// revoked token in the revoke request's body) and its URL may carry a page token, so the glue
+/// must never log them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub method: Method,

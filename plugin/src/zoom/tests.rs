@@ -196,8 +196,10 @@ fn missing_scope_is_reported_by_name_without_retries() {
         fake.connected(AuthKind::ServerToServer);
         let before = fake.kv.clone();
         let message = "Invalid access token, does not contain scopes:[user:read:list_users:admin].";
+        // `/v2/users/me` is read only to tell a Member from an Owner or Admin missing a scope.
         fake.expect("POST /oauth/token", token("TOK_1", 3600))
-            .expect("GET /v2/users", zoom_error(400, code, message));
+            .expect("GET /v2/users", zoom_error(400, code, message))
+            .expect("GET /v2/users/me", me("0", "Owner"));
 
         let error = connect(&mut fake, &s2s_params()).unwrap_err();
 
@@ -205,7 +207,8 @@ fn missing_scope_is_reported_by_name_without_retries() {
             error,
             Error::MissingScope("user:read:list_users:admin".to_string())
         );
-        assert_eq!(fake.endpoints(), ["POST /oauth/token", "GET /v2/users"]);
+        let endpoints = ["POST /oauth/token", "GET /v2/users", "GET /v2/users/me"];
+        assert_eq!(fake.endpoints(), endpoints);
         assert!(fake.sleeps.is_empty());
         assert_eq!(fake.kv, before);
     }
@@ -247,6 +250,59 @@ fn a_member_cannot_authorise_and_the_error_names_the_user_and_the_fix() {
     );
     assert!(message.contains("Owner or Admin"), "{message}");
     assert!(fake.kv.is_empty());
+}
+
+/// Regression: Zoom grants a Member no `:admin` scope, so listing users answered 4711 and
+/// `connect` told a Member to add `user:read:list_users:admin`, a scope no Member can have,
+/// instead of that an Owner or Admin must authorise.
+#[test]
+fn a_member_whose_token_cannot_list_users_is_told_an_owner_or_admin_must_authorise() {
+    let mut fake = Fake::new();
+    let member_token = reply(
+        200,
+        json!({ "access_token": "TOK_member", "expires_in": 3600, "scope": "user:read:user" }),
+    );
+    fake.expect("POST /oauth/token", member_token);
+    fake.respond_with(|request| {
+        if request.url.contains("/v2/users/me") {
+            return Ok(me("2", "Member"));
+        }
+        let message = "Invalid access token, does not contain scopes:[user:read:list_users:admin].";
+        Ok(zoom_error(400, 4711, message))
+    });
+
+    let error = connect(&mut fake, &s2s_params()).unwrap_err();
+
+    let Error::InsufficientRole(message) = error else {
+        panic!("{error:?}")
+    };
+    assert!(message.contains("Member"), "{message}");
+    assert!(message.contains("Owner or Admin"), "{message}");
+    let endpoints = ["POST /oauth/token", "GET /v2/users", "GET /v2/users/me"];
+    assert_eq!(fake.endpoints(), endpoints);
+    assert!(fake.kv.is_empty());
+}
+
+/// The Member check after a missing scope only ever replaces it with a clearer error: when
+/// `/v2/users/me` cannot say who authorised the token, the missing scope is what is reported.
+#[test]
+fn a_missing_list_scope_stands_when_the_authorising_user_cannot_be_read_either() {
+    let mut fake = Fake::new();
+    let message = "Invalid access token, does not contain scopes:[user:read:list_users:admin].";
+    fake.expect("POST /oauth/token", token("TOK_1", 3600))
+        .expect("GET /v2/users", zoom_error(400, 4711, message))
+        .expect(
+            "GET /v2/users/me",
+            zoom_error(400, 4711, "Invalid access token."),
+        );
+
+    let error = connect(&mut fake, &s2s_params()).unwrap_err();
+
+    assert_eq!(
+        error,
+        Error::MissingScope("user:read:list_users:admin".to_string())
+    );
+    assert!(fake.sleeps.is_empty());
 }
 
 #[test]
@@ -512,8 +568,11 @@ fn pending_authorizations_are_capped() {
     );
 }
 
+/// Regression: `disconnect` revoked only the access token, so the refresh token (and any copy
+/// of it, in a backup of the store) could still mint tokens; and it sent the token in the URL's
+/// query, which the host's trace logging prints.
 #[test]
-fn disconnect_revokes_the_token_then_deletes_every_key() {
+fn disconnect_revokes_the_refresh_token_in_the_form_body_then_deletes_every_key() {
     let mut fake = Fake::new();
     fake.connected(AuthKind::AuthorizationCode);
     start_authorization(&mut fake);
@@ -524,11 +583,65 @@ fn disconnect_revokes_the_token_then_deletes_every_key() {
 
     disconnect(&mut fake).unwrap();
 
+    // Revoking the refresh token ends the whole grant, access token included.
+    assert_eq!(fake.endpoints(), ["POST /oauth/revoke"]);
     let revoke = &fake.sent[0];
-    assert_eq!(revoke.query("token").as_deref(), Some("TOK_stored"));
+    assert_eq!(revoke.request.url, "https://zoom.us/oauth/revoke");
+    assert_eq!(revoke.form("token").as_deref(), Some("RT_1"));
+    assert_eq!(
+        revoke.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
     assert_eq!(
         revoke.header("authorization"),
         Some("Basic Y2xpZW50LTE6U0VDUkVUXzE=")
+    );
+    assert!(fake.kv.is_empty());
+}
+
+/// Regression: the revoked token travelled in the URL's query, which the host's trace logging
+/// prints.
+#[test]
+fn disconnect_of_a_server_to_server_connection_revokes_the_access_token_in_the_form_body() {
+    let mut fake = Fake::new();
+    fake.connected(AuthKind::ServerToServer);
+    fake.expect(
+        "POST /oauth/revoke",
+        reply(200, json!({ "status": "success" })),
+    );
+
+    disconnect(&mut fake).unwrap();
+
+    let revoke = &fake.sent[0];
+    assert_eq!(revoke.request.url, "https://zoom.us/oauth/revoke");
+    assert_eq!(revoke.query("token"), None);
+    assert_eq!(revoke.form("token").as_deref(), Some("TOK_stored"));
+    assert!(fake.kv.is_empty());
+}
+
+/// Regression guard for the fix above: the two revocations are independent, so a refused
+/// refresh-token revocation does not spare the access token.
+#[test]
+fn disconnect_revokes_the_access_token_when_revoking_the_refresh_token_fails() {
+    let mut fake = Fake::new();
+    fake.connected(AuthKind::AuthorizationCode);
+    fake.expect(
+        "POST /oauth/revoke",
+        oauth_error("invalid_request", "Invalid token"),
+    )
+    .expect(
+        "POST /oauth/revoke",
+        reply(200, json!({ "status": "success" })),
+    );
+
+    disconnect(&mut fake).unwrap();
+
+    assert_eq!(fake.sent[0].form("token").as_deref(), Some("RT_1"));
+    assert_eq!(fake.sent[1].form("token").as_deref(), Some("TOK_stored"));
+    assert!(
+        fake.warnings()
+            .iter()
+            .any(|w| w.starts_with("could not revoke the zoom refresh token"))
     );
     assert!(fake.kv.is_empty());
 }
@@ -723,6 +836,84 @@ fn a_revoked_grant_needs_reauthorisation_without_retries() {
         "the Zoom grant was revoked or expired; authorise again with `harness authorize-url`";
     assert_eq!(error, Error::ReauthorizationRequired(expected.to_string()));
     assert_eq!(fake.endpoints(), ["POST /oauth/token"]);
+    assert!(fake.sleeps.is_empty());
+}
+
+/// The grant another run stores while this run's refresh is in flight: it refreshed first, so
+/// Zoom has already rotated `RT_1` into `RT_2`.
+fn winners_grant(fake: &Fake, expires_in_ms: i64) -> store::StoredConnection {
+    let mut connection = fake.stored().unwrap();
+    connection.access_token = "TOK_winner".to_string();
+    connection.refresh_token = Some("RT_2".to_string());
+    connection.expires_at_ms = fake.now_ms + expires_in_ms;
+    connection
+}
+
+/// Regression: two runs refreshed at once. The one that read the store before the other wrote
+/// presented the refresh token Zoom had just rotated, got `invalid_grant`, and asked a person
+/// to re-authorise a healthy grant.
+#[test]
+fn a_refresh_that_lost_a_race_uses_the_token_the_winner_stored() {
+    let mut fake = Fake::new();
+    expiring_code_connection(&mut fake);
+    let winner = winners_grant(&fake, 3_600_000);
+    let refused = oauth_error("invalid_grant", "Invalid Token!");
+    fake.expect_while_another_run_stores("POST /oauth/token", refused, &winner)
+        .expect("GET /v2/roles", no_roles())
+        .expect("GET /v2/users", page("", 0, vec![]));
+
+    let mut listing = Listing::start(&mut fake).unwrap();
+    listing.next(&mut fake).unwrap();
+
+    assert_eq!(fake.count("POST /oauth/token"), 1);
+    assert_eq!(fake.sent[0].form("refresh_token").as_deref(), Some("RT_1"));
+    let first_use = &fake.sent[1];
+    assert_eq!(first_use.header("authorization"), Some("Bearer TOK_winner"));
+    assert_eq!(fake.stored(), Some(winner));
+}
+
+/// The same race, but the winner's access token is about to expire too: one refresh with the
+/// winner's refresh token, its rotation stored before use.
+#[test]
+fn a_refresh_that_lost_a_race_to_an_expiring_grant_refreshes_once_with_the_winners_token() {
+    let mut fake = Fake::new();
+    expiring_code_connection(&mut fake);
+    let winner = winners_grant(&fake, 1_000);
+    let refused = oauth_error("invalid_grant", "Invalid Token!");
+    fake.expect_while_another_run_stores("POST /oauth/token", refused, &winner)
+        .expect("POST /oauth/token", code_token("TOK_3", "RT_3"))
+        .expect("GET /v2/roles", no_roles())
+        .expect("GET /v2/users", page("", 0, vec![]));
+
+    let mut listing = Listing::start(&mut fake).unwrap();
+    listing.next(&mut fake).unwrap();
+
+    assert_eq!(fake.sent[1].form("refresh_token").as_deref(), Some("RT_2"));
+    let first_use = &fake.sent[2];
+    assert_eq!(first_use.header("authorization"), Some("Bearer TOK_3"));
+    let durable = first_use.stored.as_ref().unwrap();
+    assert_eq!(durable.refresh_token.as_deref(), Some("RT_3"));
+}
+
+/// Taking over a rotated grant is tried once: when its refresh token is refused as well, the
+/// grant is gone, and no third refresh follows.
+#[test]
+fn a_grant_refused_again_after_taking_the_winners_refresh_token_needs_reauthorisation() {
+    let mut fake = Fake::new();
+    expiring_code_connection(&mut fake);
+    let winner = winners_grant(&fake, 1_000);
+    let refused = || oauth_error("invalid_grant", "Invalid Token!");
+    fake.expect_while_another_run_stores("POST /oauth/token", refused(), &winner)
+        .expect("POST /oauth/token", refused());
+
+    let mut listing = Listing::start(&mut fake).unwrap();
+    let error = listing.next(&mut fake).unwrap_err();
+
+    assert!(
+        matches!(error, Error::ReauthorizationRequired(_)),
+        "{error:?}"
+    );
+    assert_eq!(fake.endpoints(), ["POST /oauth/token", "POST /oauth/token"]);
     assert!(fake.sleeps.is_empty());
 }
 

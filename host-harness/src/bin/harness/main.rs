@@ -24,7 +24,9 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
-    init_tracing(cli.global.verbose);
+    // The mock is a tool for reproducing cases by hand: show every request it receives.
+    let mock = matches!(cli.command, options::Command::MockZoom { .. });
+    init_tracing(cli.global.verbose, mock);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -79,8 +81,9 @@ const CAPPED: &[&str] = &[
 ];
 
 /// Logs go to stderr, coloured only on a terminal; `RUST_LOG` overrides `-v`.
-fn init_tracing(verbose: u8) {
+fn init_tracing(verbose: u8, mock: bool) {
     let default = match verbose {
+        0 if mock => "warn,host_harness::mock_zoom=debug",
         0 => "warn",
         1 => "info,host_harness=debug",
         2 => "debug",
