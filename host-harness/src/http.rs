@@ -272,7 +272,12 @@ impl OutboundHooks {
         requests: Arc<AtomicU32>,
         denied: Arc<AtomicU32>,
     ) -> Self {
-        Self { plugin_id, policy, requests, denied }
+        Self {
+            plugin_id,
+            policy,
+            requests,
+            denied,
+        }
     }
 }
 

@@ -397,12 +397,7 @@ impl Plugin {
             wasi: wasi.build(),
             http,
             table,
-            hooks: OutboundHooks::new(
-                plugin_id.clone(),
-                policy,
-                requests.clone(),
-                denied.clone(),
-            ),
+            hooks: OutboundHooks::new(plugin_id.clone(), policy, requests.clone(), denied.clone()),
             keyvalue: KeyValueState::new(
                 grants.store.clone(),
                 plugin_id.clone(),
@@ -622,7 +617,9 @@ impl Session {
 
     fn timed_out(&mut self) -> CallError {
         self.flush_stdio();
-        let error = HostError::Deadline { limit: self.limits.deadline };
+        let error = HostError::Deadline {
+            limit: self.limits.deadline,
+        };
         self.closed = Some(error.to_string());
         tracing::warn!(plugin = %self.plugin_id, %error, "plugin call abandoned while blocked");
         CallError::Host(error)
