@@ -1,7 +1,10 @@
 //! The Zoom provider pack: connection, listing and resilience checks against the built-in
 //! mock Zoom, and the sandbox checks run on a real connect-and-list session.
 //!
-//! Every check starts its own mock, so the request counts it asserts on are its own.
+//! Every check starts its own mock, so the request counts it asserts on are its own. Where a
+//! check reproduces a case of `CASES.md`, it loads the scenario file shipped with the mock
+//! (`host-harness/src/mock_zoom/scenarios/`), the same file `harness mock-zoom --scenario`
+//! serves by hand.
 
 use std::sync::Arc;
 
@@ -11,7 +14,7 @@ use super::{Check, Context, Outcome, fail};
 use crate::errors::CallError;
 use crate::logging::LogRecord;
 use crate::mock_zoom::{
-    AccountCounts, Endpoint, MockConfig, MockZoom, Pages, ScriptedResponse, UserStatus,
+    AccountCounts, Endpoint, MockConfig, MockZoom, Pages, Scenario, ScriptedResponse, UserStatus,
 };
 use crate::types::{self, Account, ListingSummary};
 use crate::{Grants, Session};
@@ -34,6 +37,12 @@ pub fn checks() -> Vec<Check> {
         Check::new("listing/one-page", |cx| Box::pin(sized(cx, 40))),
         Check::new("listing/many-pages", |cx| Box::pin(sized(cx, 2_400))),
         Check::new("listing/all-statuses", |cx| Box::pin(statuses(cx))),
+        Check::new("listing/following-pages", |cx| {
+            Box::pin(expect_count(cx, CASE_01, 42))
+        }),
+        Check::new("listing/optional-page-fields-absent", |cx| {
+            Box::pin(expect_count(cx, CASE_02, 301))
+        }),
         Check::new("listing/incomplete-when-rows-are-missing", |cx| {
             Box::pin(short(cx))
         }),
@@ -95,6 +104,55 @@ macro_rules! step {
         match $result {
             Ok(value) => value,
             Err(error) => fail!("{} failed: {error}", $what),
+        }
+    };
+}
+
+/// A shipped scenario (`host-harness/src/mock_zoom/scenarios/`), split into the mock's
+/// configuration and the scripted responses, which a check applies once connected so that
+/// they meet the listing rather than `connect`.
+type Scripts = Vec<(Endpoint, Vec<ScriptedResponse>)>;
+
+fn scenario(text: &str) -> Result<(MockConfig, Scripts), String> {
+    let scenario = Scenario::from_toml(text).map_err(|e| format!("shipped scenario: {e}"))?;
+    let mut config = scenario
+        .to_config()
+        .map_err(|e| format!("shipped scenario: {e}"))?;
+    let scripts = std::mem::take(&mut config.scripts);
+    Ok((config, scripts))
+}
+
+/// Starts the mock of a shipped scenario, connects, then queues the scenario's scripts.
+async fn scenario_connected(cx: &Context, text: &str) -> Result<(MockZoom, Grants), String> {
+    let (config, scripts) = scenario(text)?;
+    let mock = MockZoom::start(config)
+        .await
+        .map_err(|e| format!("cannot start the mock: {e}"))?;
+    let grants = routed(cx, &mock);
+    connect(cx, &grants, &mock)
+        .await
+        .map_err(|e| format!("connect failed: {e}"))?;
+    mock.clear_requests();
+    for (endpoint, responses) in scripts {
+        mock.script(endpoint, responses);
+    }
+    Ok((mock, grants))
+}
+
+const CASE_01: &str = include_str!("../mock_zoom/scenarios/case-01-following-pages.toml");
+const CASE_02: &str =
+    include_str!("../mock_zoom/scenarios/case-02-optional-page-fields-absent.toml");
+const CASE_03: &str = include_str!("../mock_zoom/scenarios/case-03-fewer-rows-than-announced.toml");
+const CASE_09: &str = include_str!("../mock_zoom/scenarios/case-09-token-expires-mid-listing.toml");
+const CASE_12: &str = include_str!("../mock_zoom/scenarios/case-12-per-second-limit.toml");
+const CASE_13: &str = include_str!("../mock_zoom/scenarios/case-13-daily-limit.toml");
+
+/// Connects to a shipped scenario's mock and lists; a setup failure fails the check.
+macro_rules! scenario_list {
+    ($cx:expr, $text:expr) => {
+        match scenario_connected($cx, $text).await {
+            Ok((mock, grants)) => (list($cx, &grants).await, mock, grants),
+            Err(error) => fail!("{error}"),
         }
     };
 }
@@ -327,15 +385,23 @@ async fn statuses(cx: &Context) -> Outcome {
     }
 }
 
+async fn expect_count(cx: &Context, text: &str, expected: usize) -> Outcome {
+    let (listed, _, _) = scenario_list!(cx, text);
+    match listed {
+        Ok((accounts, summary)) if accounts.len() == expected && summary.complete => Outcome::Pass,
+        Ok((accounts, summary)) => {
+            fail!(
+                "expected {expected} accounts, complete; got {} ({summary:?})",
+                accounts.len()
+            )
+        }
+        Err(error) => fail!("listing failed: {error}"),
+    }
+}
+
 async fn short(cx: &Context) -> Outcome {
-    let page = json!({"page_size": 300, "total_records": 12, "next_page_token": "",
-                      "users": [row("u1", "one@acme.example")]});
-    let config = MockConfig {
-        pages: vec![pages(UserStatus::Active, vec![page])],
-        ..MockConfig::default()
-    };
-    let mock = mock!(config);
-    match connect_and_list(cx, &mock).await {
+    let (listed, _, _) = scenario_list!(cx, CASE_03);
+    match listed {
         Ok((_, summary)) if !summary.complete && summary.incomplete_reason.is_some() => {
             Outcome::Pass
         }
@@ -345,7 +411,7 @@ async fn short(cx: &Context) -> Outcome {
                 accounts.len()
             )
         }
-        Err(error) => fail!("{error}"),
+        Err(error) => fail!("listing failed: {error}"),
     }
 }
 
@@ -382,18 +448,9 @@ async fn malformed(cx: &Context) -> Outcome {
 }
 
 async fn expiry(cx: &Context) -> Outcome {
-    let mock = mock!(org(1_000));
-    let grants = routed(cx, &mock);
-    step!("connect", connect(cx, &grants, &mock).await);
-    mock.script(
-        Endpoint::Users,
-        vec![
-            ScriptedResponse::pass_through(),
-            ScriptedResponse::expired_token(),
-        ],
-    );
-    let (accounts, summary) = step!("listing", list(cx, &grants).await);
-    if accounts.len() != 1_000 || !summary.complete {
+    let (listed, mock, _) = scenario_list!(cx, CASE_09);
+    let (accounts, summary) = step!("listing", listed);
+    if accounts.len() != 42 || !summary.complete {
         fail!(
             "{} accounts, complete {}: the listing must survive a new token",
             accounts.len(),
@@ -401,50 +458,70 @@ async fn expiry(cx: &Context) -> Outcome {
         );
     }
     match mock.count(Endpoint::Token) {
-        2 => Outcome::Pass,
-        n => fail!("{n} token requests; exactly one new token was needed"),
+        1 => Outcome::Pass,
+        n => fail!("{n} token requests while listing; exactly one new token was needed"),
     }
 }
 
 async fn qps(cx: &Context, hint: bool) -> Outcome {
-    let mock = mock!(org(100));
-    let grants = routed(cx, &mock);
-    step!("connect", connect(cx, &grants, &mock).await);
-    mock.clear_requests();
-    let limited = if hint {
-        ScriptedResponse::rate_limited_qps(1)
+    let (mock, grants) = if hint {
+        match scenario_connected(cx, CASE_12).await {
+            Ok(connected) => connected,
+            Err(error) => fail!("{error}"),
+        }
     } else {
-        ScriptedResponse::zoom_error(429, 429, crate::mock_zoom::QPS_LIMIT_MESSAGE)
+        let mock = mock!(org(100));
+        let grants = routed(cx, &mock);
+        step!("connect", connect(cx, &grants, &mock).await);
+        mock.clear_requests();
+        let limited = ScriptedResponse::zoom_error(429, 429, crate::mock_zoom::QPS_LIMIT_MESSAGE);
+        mock.script(Endpoint::Users, vec![limited]);
+        (mock, grants)
     };
-    mock.script(Endpoint::Users, vec![limited]);
     let (accounts, summary) = step!("listing", list(cx, &grants).await);
-    if accounts.len() != 100 || !summary.complete {
+    let total = mock.organisation().users().len();
+    if accounts.len() != total || !summary.complete {
         fail!(
-            "{} accounts, complete {} after one rate limit",
+            "{} accounts of {total}, complete {} after one rate limit",
             accounts.len(),
             summary.complete
         );
     }
+    let pages = pages_of(&mock);
     match mock.count(Endpoint::Users) {
-        4 => Outcome::Pass,
-        n => fail!("{n} requests to /v2/users: 3 pages and one retry expected"),
+        n if n == pages + 1 => Outcome::Pass,
+        n => fail!("{n} requests to /v2/users: {pages} pages and one retry expected"),
     }
 }
 
+/// Pages a full listing of the mock's organisation takes at 300 a page.
+fn pages_of(mock: &MockZoom) -> usize {
+    let organisation = mock.organisation();
+    [
+        UserStatus::Active,
+        UserStatus::Inactive,
+        UserStatus::Pending,
+    ]
+    .iter()
+    .map(|s| organisation.count(*s).div_ceil(300).max(1))
+    .sum()
+}
+
 async fn daily(cx: &Context) -> Outcome {
-    let mock = mock!(org(100));
-    let grants = routed(cx, &mock);
-    step!("connect", connect(cx, &grants, &mock).await);
+    let (mock, grants) = match scenario_connected(cx, CASE_13).await {
+        Ok(connected) => connected,
+        Err(error) => fail!("{error}"),
+    };
     let before = step!("reading the store", grants.store.get("zoom", "connection"));
-    mock.clear_requests();
-    // The limit holds for every request, as a real daily limit does: a plugin that retries
-    // anyway runs into the suite's deadline instead of passing on its second try.
-    let daily = ScriptedResponse::rate_limited_daily("2030-01-02T00:00:00Z");
-    mock.script(Endpoint::Users, vec![daily; 1_000]);
     match list(cx, &grants).await {
         Err(CallError::Plugin(types::Error::RateLimited(limit)))
             if limit.retry_at == Some(1_893_542_400) => {}
-        other => fail!("expected rate-limited until 2030-01-02T00:00:00Z, got {other:?}"),
+        Err(error) => fail!("expected rate-limited until 2030-01-02T00:00:00Z, got: {error}"),
+        Ok((accounts, _)) => fail!(
+            "expected rate-limited until 2030-01-02T00:00:00Z; the plugin retried through a \
+             daily limit and listed {} accounts",
+            accounts.len()
+        ),
     }
     if mock.count(Endpoint::Users) != 1 {
         fail!(

@@ -139,7 +139,9 @@ pub fn host(global: &GlobalOptions) -> Result<Host> {
         http: HttpLimits {
             max_response_bytes: global.max_response_mib.saturating_mul(1024 * 1024),
             max_requests_per_call: global.max_requests,
-            ..HttpLimits::default()
+            connect_timeout: Duration::from_secs(global.connect_timeout_secs),
+            first_byte_timeout: Duration::from_secs(global.first_byte_timeout_secs),
+            between_bytes_timeout: Duration::from_secs(global.between_bytes_timeout_secs),
         },
         cache_dir: cache_dir.map(|dir| dir.join("components")),
         ..HostConfig::default()

@@ -34,6 +34,15 @@ pub struct GlobalOptions {
     /// Largest HTTP response a plugin may receive, in MiB.
     #[arg(long, global = true, default_value_t = 16, value_name = "MIB")]
     pub max_response_mib: u64,
+    /// Longest wait for an outbound connection, in seconds; the plugin cannot raise it.
+    #[arg(long, global = true, default_value_t = 10, value_name = "SECONDS")]
+    pub connect_timeout_secs: u64,
+    /// Longest wait for a response to start, in seconds; the plugin cannot raise it.
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    pub first_byte_timeout_secs: u64,
+    /// Longest pause inside a response body, in seconds; the plugin cannot raise it.
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    pub between_bytes_timeout_secs: u64,
     /// HTTP requests one plugin call may make.
     #[arg(long, global = true, default_value_t = 10_000, value_name = "N")]
     pub max_requests: u32,
