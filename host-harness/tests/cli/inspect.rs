@@ -182,3 +182,17 @@ fn inspect_of_a_missing_file_names_the_file() {
             "No such file",
         ]);
 }
+
+/// `harness conformance /dev/zero` once read forever; devices and FIFOs are refused up front.
+#[test]
+fn a_plugin_path_that_is_not_a_regular_file_is_refused_without_reading_it() {
+    let sandbox = Sandbox::new();
+
+    for verb in ["inspect", "conformance"] {
+        sandbox
+            .harness(verb)
+            .arg("/dev/zero")
+            .run()
+            .expect_error(&["plugin /dev/zero is not a regular file"]);
+    }
+}

@@ -169,13 +169,44 @@ pub async fn load(host: &Host, plugin: &str) -> Result<(Plugin, Duration)> {
     Ok((loaded, started.elapsed()))
 }
 
+/// Largest component file the harness reads: real plugins are well under a megabyte.
+const MAX_PLUGIN_BYTES: u64 = 64 * 1024 * 1024;
+
 /// A component's bytes by path, or the bundled Zoom plugin's by the name `zoom`.
+///
+/// Only regular files of bounded size are read: a device (`/dev/zero`) or a FIFO would
+/// otherwise be read forever.
 fn plugin_bytes(plugin: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+
     let path = Path::new(plugin);
     if plugin == "zoom" && !path.exists() {
         return Ok(host_harness::ZOOM_PLUGIN_WASM.to_vec());
     }
-    std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))
+    let cannot = || format!("cannot read plugin {}", path.display());
+    let file = std::fs::File::open(path).with_context(cannot)?;
+    let metadata = file.metadata().with_context(cannot)?;
+    if !metadata.is_file() {
+        bail!("plugin {} is not a regular file", path.display());
+    }
+    if metadata.len() > MAX_PLUGIN_BYTES {
+        bail!(
+            "plugin {} is {} bytes, over the limit of {MAX_PLUGIN_BYTES}",
+            path.display(),
+            metadata.len()
+        );
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PLUGIN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(cannot)?;
+    if bytes.len() as u64 > MAX_PLUGIN_BYTES {
+        bail!(
+            "plugin {} grew past the limit of {MAX_PLUGIN_BYTES} bytes",
+            path.display()
+        );
+    }
+    Ok(bytes)
 }
 
 /// Refuses a `--route` for a host the plugin does not declare: it would be ignored, and a
