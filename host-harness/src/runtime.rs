@@ -414,6 +414,10 @@ impl Plugin {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
+        // What one call may copy from guest to host (a result such as a million decisions):
+        // wasmtime's default of 128 MiB is below what a 1M-account evaluation returns. The
+        // guest cannot produce more than its own memory, so that limit is the natural bound.
+        store.set_hostcall_fuel(self.config.limits.memory_bytes);
         store.epoch_deadline_trap();
         if self.config.limits.fuel.is_some() {
             store.set_fuel(u64::MAX).map_err(HostError::engine)?;
