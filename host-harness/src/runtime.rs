@@ -227,6 +227,13 @@ impl Host {
 fn write_cache(path: &Path, component: &Component) -> anyhow::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
+        // The cache holds native code the host runs outside the sandbox: only its owner may
+        // write there. (Anyone who can write the directory can run code as this user.)
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700))?;
+        }
     }
     let bytes = component
         .serialize()

@@ -70,6 +70,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 ListFormat::Csv => output::accounts_csv(&accounts)?,
                 ListFormat::Table => output::accounts_table(&accounts, &summary),
             }
+            // The accounts are printed either way, but a partial list is not a successful
+            // listing: scripts must not mistake it for the whole account.
+            if !summary.complete {
+                eprintln!("{}", output::listing_line(&summary));
+                return Ok(ExitCode::from(2));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Evaluate {

@@ -16,6 +16,15 @@ use clap::Parser;
 use options::Cli;
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so every `println!` into a closed pipe (`harness ... | head`)
+    // would panic. Restore the Unix default: the process ends quietly when its reader has gone,
+    // and the shell sees 141, never a success code for output nobody read.
+    #[cfg(unix)]
+    // SAFETY: setting a signal disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

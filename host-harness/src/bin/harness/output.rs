@@ -10,6 +10,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::options::ReportFormat;
 
+/// Provider data (names, emails) on a terminal: control characters become `?`, so a hostile
+/// account cannot move the cursor, recolour or erase the lines around it.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// A CSV cell a spreadsheet will not run: a leading `=`, `+`, `-`, `@`, tab or carriage
+/// return would start a formula, so such cells get a leading apostrophe.
+fn csv_cell(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
 pub fn inspect(plugin: &Plugin, format: ReportFormat) -> Result<()> {
     let info = plugin.info();
     if format == ReportFormat::Json {
@@ -169,18 +187,21 @@ pub fn accounts_csv(accounts: &[types::Account]) -> Result<()> {
     ])?;
     for account in accounts {
         let a = account_json(account);
-        writer.write_record([
-            a.id.unwrap_or_default(),
-            a.email,
-            a.status,
-            a.role,
-            a.license,
-            a.first_name,
-            a.last_name,
-            a.display_name,
-            a.last_login.unwrap_or_default(),
-            a.created.unwrap_or_default(),
-        ])?;
+        writer.write_record(
+            [
+                a.id.unwrap_or_default(),
+                a.email,
+                a.status,
+                a.role,
+                a.license,
+                a.first_name,
+                a.last_name,
+                a.display_name,
+                a.last_login.unwrap_or_default(),
+                a.created.unwrap_or_default(),
+            ]
+            .map(csv_cell),
+        )?;
     }
     writer.flush()?;
     Ok(())
@@ -194,12 +215,12 @@ pub fn accounts_table(accounts: &[types::Account], summary: &types::ListingSumma
     for a in accounts {
         println!(
             "{:<24} {:<40} {:<9} {:<10} {:<11} {}",
-            a.id.as_deref().unwrap_or("-"),
-            a.email,
+            clean(a.id.as_deref().unwrap_or("-")),
+            clean(&a.email),
             status_name(a.status),
-            a.role,
-            a.license,
-            a.display_name
+            clean(&a.role),
+            clean(&a.license),
+            clean(&a.display_name)
         );
     }
     eprintln!("{}", listing_line(summary));
@@ -311,12 +332,23 @@ pub struct Counts {
 }
 
 pub fn counts(request: &types::EvaluationRequest, evaluation: &types::Evaluation) -> Counts {
-    let state =
-        |s: types::FindingState| evaluation.findings.iter().filter(|f| f.state == s).count();
+    // Counted per account, so that allowed + failing + due adds up to the accounts: one
+    // account can have several findings.
+    use std::collections::HashSet;
+    let accounts_in = |state: types::FindingState| -> HashSet<(&str, Option<&str>)> {
+        evaluation
+            .findings
+            .iter()
+            .filter(|f| f.state == state)
+            .map(|f| (f.email.as_str(), f.account_id.as_deref()))
+            .collect()
+    };
+    let failing = accounts_in(types::FindingState::Failing);
+    let due = accounts_in(types::FindingState::Due);
     Counts {
         accounts: request.accounts.len(),
-        failing: state(types::FindingState::Failing),
-        due: state(types::FindingState::Due),
+        failing: failing.len(),
+        due: due.difference(&failing).count(),
         allowed: evaluation.decisions.iter().filter(|d| d.allowed).count(),
     }
 }
@@ -397,8 +429,8 @@ pub fn findings_table(evaluation: &types::Evaluation) {
             state_name(f.state),
             severity_name(f.severity),
             f.check,
-            f.email,
-            f.reason
+            clean(&f.email),
+            clean(&f.reason)
         );
     }
 }
@@ -417,15 +449,19 @@ pub fn explain(evaluation: &types::Evaluation, email: &str) -> Result<()> {
     for d in decisions {
         println!(
             "account {} ({})",
-            d.email,
+            clean(&d.email),
             d.account_id.as_deref().unwrap_or("no id")
         );
         match &d.matched {
-            Some(m) => println!("  staff member  {} (by {})", m.staff_email, via_name(m.via)),
+            Some(m) => println!(
+                "  staff member  {} (by {})",
+                clean(&m.staff_email),
+                via_name(m.via)
+            ),
             None => println!("  staff member  none"),
         }
         for line in &d.trace {
-            println!("  - {line}");
+            println!("  - {}", clean(line));
         }
         if d.allowed {
             println!("  verdict       allowed");
@@ -434,4 +470,31 @@ pub fn explain(evaluation: &types::Evaluation, email: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A provider display name once reached the terminal with its escape sequences intact.
+    #[test]
+    fn provider_text_cannot_drive_the_terminal() {
+        assert_eq!(
+            clean("Layla\x1b[31mRED\x1b[0m\x07\r"),
+            "Layla?[31mRED?[0m??"
+        );
+        assert_eq!(clean("渡辺 健"), "渡辺 健");
+    }
+
+    /// Zoom names like `=cmd|' /C calc'!A0` once went into CSV as live formulas.
+    #[test]
+    fn csv_cells_never_start_a_spreadsheet_formula() {
+        for formula in ["=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(
+                csv_cell(formula.to_owned()).starts_with('\''),
+                "{formula:?}"
+            );
+        }
+        assert_eq!(csv_cell("jo@acme.example".to_owned()), "jo@acme.example");
+    }
 }
