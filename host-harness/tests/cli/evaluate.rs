@@ -342,3 +342,34 @@ fn an_incomplete_listing_is_inconclusive_and_exits_2() {
         report["inconclusive_reason"]
     );
 }
+
+/// A users file that says it is complete but holds fewer accounts than it counts (truncated or
+/// edited) once evaluated as a clean, complete account with exit 0.
+#[test]
+fn a_users_file_whose_counts_disagree_with_its_accounts_is_inconclusive() {
+    let mock = Mock::start();
+    let sandbox = connected(&mock);
+    let users = save_listing(&sandbox, &mock);
+    let mut listing: Value =
+        serde_json::from_str(&std::fs::read_to_string(&users).unwrap()).unwrap();
+    listing["accounts"].as_array_mut().unwrap().truncate(10);
+    let truncated = sandbox.write("truncated.json", listing.to_string());
+
+    let json = evaluate_saved(
+        &sandbox,
+        &truncated,
+        DEMO_STAFF.as_ref(),
+        DEMO_POLICY.as_ref(),
+    )
+    .args(["--format", "json"])
+    .run()
+    .expect_code(2);
+
+    let report = json.json();
+    assert_eq!(report["conclusive"], Value::Bool(false));
+    let reason = report["inconclusive_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("holds 10 accounts but says 2400 were listed"),
+        "{reason}"
+    );
+}

@@ -282,12 +282,24 @@ pub fn read_accounts_json(path: &Path) -> Result<(Vec<types::Account>, types::Li
             license: a.license,
         });
     }
-    let summary = types::ListingSummary {
+    // A file says it is complete; believe it only when its own counts agree with what it
+    // holds, so that a truncated or edited file cannot pass for the whole account.
+    let listed = u32::try_from(accounts.len()).unwrap_or(u32::MAX);
+    let mut summary = types::ListingSummary {
         complete: listing.complete,
         incomplete_reason: listing.incomplete_reason,
-        listed: u32::try_from(accounts.len()).unwrap_or(u32::MAX),
+        listed,
         expected: listing.expected,
     };
+    if summary.complete && (listing.listed != listed || listing.expected != listed) {
+        summary.complete = false;
+        summary.incomplete_reason = Some(format!(
+            "{} holds {listed} accounts but says {} were listed of {} announced",
+            path.display(),
+            listing.listed,
+            listing.expected
+        ));
+    }
     Ok((accounts, summary))
 }
 
