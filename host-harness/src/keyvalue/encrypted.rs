@@ -261,7 +261,7 @@ mod tests {
         let store =
             Encrypted::new(SqliteBackend::open(&path).unwrap(), StoreKey::generate()).unwrap();
         store
-            .set("zoom", "connection", b"client_secret=hunter2-very-secret")
+            .set("zoom", "connection", b"client secret: hunter2-very-secret")
             .unwrap();
         drop(store);
 
