@@ -24,6 +24,10 @@ pub enum HostError {
     Trap(String),
     #[error("this plugin instance was stopped earlier ({0}); start a new session")]
     Closed(String),
+    /// The plugin answered, but not as the contract requires (a decision about an account
+    /// the request does not have, say).
+    #[error("the plugin broke the integration contract: {0}")]
+    Contract(String),
 }
 
 impl HostError {

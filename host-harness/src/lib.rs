@@ -25,6 +25,7 @@ pub mod bindings;
 pub mod conformance;
 pub mod demo;
 pub mod errors;
+pub mod evaluation;
 pub mod http;
 pub mod inputs;
 pub mod keyvalue;

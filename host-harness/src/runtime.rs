@@ -734,12 +734,17 @@ impl Session {
         Ok((accounts, summary))
     }
 
+    /// Evaluates the request in the plugin. The answer's positions (which account, which
+    /// staff member) are checked against the request before it is returned, so that
+    /// [`crate::evaluation::Evaluated`] can join it back without a second check failing.
     pub async fn evaluate_access(
         &mut self,
         request: &types::EvaluationRequest,
     ) -> Result<types::Evaluation, CallError> {
         let result = call!(self, |guest, store| guest
             .call_evaluate_access(store, request))?;
-        Ok(result?)
+        let evaluation = result?;
+        crate::evaluation::Evaluated::new(request, &evaluation).map_err(HostError::Contract)?;
+        Ok(evaluation)
     }
 }

@@ -111,6 +111,17 @@ pub struct EvaluationRequest {
     pub tickets: Vec<AccessTicket>,
     pub policy: Policy,
     pub at: Timestamp,
+    pub trace: TraceScope,
+}
+
+/// Which decisions carry trace lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TraceScope {
+    #[default]
+    None,
+    All,
+    /// The accounts with these emails, compared as evaluation compares emails.
+    Accounts(Vec<String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -132,9 +143,10 @@ pub struct Finding {
     pub check: String,
     pub severity: Severity,
     pub state: FindingState,
-    pub email: String,
-    pub account_id: Option<String>,
-    pub staff_email: Option<String>,
+    /// Position of the account in the request's `accounts`.
+    pub account: u32,
+    /// Position of the matched staff member in the request's `staff`.
+    pub staff: Option<u32>,
     pub reason: String,
 }
 
@@ -145,19 +157,33 @@ pub enum MatchKind {
     Mapping,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StaffMatch {
-    pub staff_email: String,
+    /// Position of the member in the request's `staff`.
+    pub staff: u32,
     pub via: MatchKind,
+}
+
+/// What settled an account's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ruling {
+    Inactive,
+    Exception,
+    Identity,
+    Inconclusive,
+    Offboarding,
+    Policy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    pub email: String,
-    pub account_id: Option<String>,
+    /// Position of the account in the request's `accounts`.
+    pub account: u32,
     pub allowed: bool,
     pub matched: Option<StaffMatch>,
+    pub decided_by: Ruling,
     pub checks: Vec<String>,
+    /// Empty unless the request's trace scope covers the account.
     pub trace: Vec<String>,
 }
 

@@ -2,11 +2,13 @@
 //! that expire or repeat, rows served twice, pending rows without id, no permission to read
 //! roles), and one listing at the scale of a large company.
 
+use gatehouse_tests::host_harness::evaluation::Evaluated;
 use gatehouse_tests::host_harness::mock_zoom::{
     CUSTOM_ROLE_ID, CUSTOM_ROLE_NAME, Endpoint, MockConfig, Role, UserStatus,
 };
 use gatehouse_tests::host_harness::types::{
-    self, AccessRule, AccountStatus, EvaluationRequest, MatchKind, Policy, StaffMember, StaffStatus,
+    self, AccessRule, AccountStatus, EvaluationRequest, MatchKind, Policy, StaffMember,
+    StaffStatus, TraceScope,
 };
 use gatehouse_tests::*;
 use serde_json::json;
@@ -123,6 +125,7 @@ async fn fewer_rows_than_announced_is_reported_incomplete_and_evaluates_inconclu
             tickets: Vec::new(),
             policy: all_staff(),
             at: 2_000_000_000,
+            trace: TraceScope::All,
         })
         .await
         .unwrap();
@@ -190,24 +193,23 @@ async fn every_status_is_listed_and_pending_invitations_count_as_access() {
         .collect();
     directory.push(staff("left@example.com", StaffStatus::Offboarded));
     directory.push(staff("new@example.com", StaffStatus::Offboarded));
-    let evaluation = zoom
-        .session
-        .evaluate_access(&EvaluationRequest {
-            accounts,
-            listing: summary,
-            staff: directory,
-            tickets: Vec::new(),
-            policy: all_staff(),
-            at: 2_000_000_000,
-        })
-        .await
-        .unwrap();
+    let request = EvaluationRequest {
+        accounts,
+        listing: summary,
+        staff: directory,
+        tickets: Vec::new(),
+        policy: all_staff(),
+        at: 2_000_000_000,
+        trace: TraceScope::All,
+    };
+    let evaluation = zoom.session.evaluate_access(&request).await.unwrap();
     assert!(evaluation.conclusive);
+    let evaluated = Evaluated::new(&request, &evaluation).unwrap();
     let decision = |email: &str| {
-        evaluation
-            .decisions
-            .iter()
-            .find(|d| d.email == email)
+        evaluated
+            .decisions()
+            .find(|(_, account, _)| account.email == email)
+            .map(|(decision, _, _)| decision)
             .unwrap_or_else(|| panic!("no decision for {email}"))
     };
     let left = decision("left@example.com");
@@ -226,10 +228,9 @@ async fn every_status_is_listed_and_pending_invitations_count_as_access() {
             .iter()
             .any(|line| line.starts_with("pending:"))
     );
-    let findings: Vec<(&str, &str)> = evaluation
-        .findings
-        .iter()
-        .map(|f| (f.check.as_str(), f.email.as_str()))
+    let findings: Vec<(&str, &str)> = evaluated
+        .findings()
+        .map(|(f, account, _)| (f.check.as_str(), account.email.as_str()))
         .collect();
     assert_eq!(findings, [("offboarded-with-access", "new@example.com")]);
 }
@@ -261,13 +262,14 @@ async fn email_case_does_not_prevent_an_account_matching_its_staff_record() {
             tickets: Vec::new(),
             policy: all_staff(),
             at: 2_000_000_000,
+            trace: TraceScope::All,
         })
         .await
         .unwrap();
     let decision = &evaluation.decisions[0];
     assert!(decision.allowed, "{decision:?}");
     let matched = decision.matched.as_ref().expect("the account matched");
-    assert_eq!(matched.staff_email, "jo.blogs@example.com");
+    assert_eq!(matched.staff, 0);
     assert_eq!(matched.via, MatchKind::PrimaryEmail);
     assert!(evaluation.findings.is_empty(), "{:?}", evaluation.findings);
 }

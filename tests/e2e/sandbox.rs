@@ -769,3 +769,64 @@ async fn a_component_importing_outside_the_plugin_world_is_refused_at_load() {
     assert!(message.contains("evil:outside/backdoor"), "{message}");
     assert!(message.contains("outside the plugin world"), "{message}");
 }
+
+/// A plugin's answer is checked against the request before anyone reads it: a decision about
+/// an account the request does not have is the plugin's fault, named as such, not an index
+/// out of bounds in the host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evaluation_about_accounts_not_in_the_request_is_refused() {
+    use host_harness::CallError;
+    use host_harness::types::{
+        AccessRule, Account, AccountStatus, EvaluationRequest, ListingSummary, Policy, TraceScope,
+    };
+
+    let sandbox = Sandbox::new(HostConfig::default()).await;
+    let mut session = sandbox.session(&sandbox.grants()).await;
+    let request = EvaluationRequest {
+        accounts: vec![Account {
+            id: Some("u1".into()),
+            email: "jo@example.com".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            display_name: String::new(),
+            status: AccountStatus::Active,
+            role: "Member".into(),
+            license: "basic".into(),
+            last_login: None,
+            created: None,
+        }],
+        listing: ListingSummary {
+            complete: true,
+            incomplete_reason: None,
+            listed: 1,
+            expected: 1,
+        },
+        staff: Vec::new(),
+        tickets: Vec::new(),
+        policy: Policy {
+            access: AccessRule::AllStaff,
+            offboarding_grace: 0,
+            mappings: Vec::new(),
+            exceptions: Vec::new(),
+            privileged_roles: None,
+        },
+        at: 0,
+        trace: TraceScope::None,
+    };
+
+    let error = session.evaluate_access(&request).await.unwrap_err();
+
+    let CallError::Host(HostError::Contract(message)) = &error else {
+        panic!("expected a contract error, got {error:?}");
+    };
+    assert_eq!(
+        message,
+        "decision 0 refers to position 1, but the request has 1"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("the plugin broke the integration contract: "),
+        "{error}"
+    );
+}

@@ -90,5 +90,10 @@ pub fn request(r: &types::EvaluationRequest) -> model::EvaluationRequest {
             privileged_roles: policy.privileged_roles.clone(),
         },
         at: r.at,
+        trace: match &r.trace {
+            types::TraceScope::None => model::TraceScope::None,
+            types::TraceScope::All => model::TraceScope::All,
+            types::TraceScope::Accounts(emails) => model::TraceScope::Accounts(emails.clone()),
+        },
     }
 }

@@ -8,6 +8,7 @@ use host_harness::inputs::{self, Format};
 use host_harness::mock_zoom::{GENERATED_AT, Organisation};
 use host_harness::types::{
     AccessRule, AccessTicket, Account, EvaluationRequest, ListingSummary, StaffMember, StaffStatus,
+    TraceScope,
 };
 
 /// The policy types, as the policy file spells them.
@@ -107,5 +108,6 @@ pub fn request(
         tickets: tickets_for,
         policy: rules,
         at: AT,
+        trace: TraceScope::None,
     }
 }

@@ -6,9 +6,10 @@
 //! `(check, email, state)`; extra or missing findings fail the check.
 
 use super::{Check, Context, FIXED_CLOCK_SECS, Outcome, fail};
+use crate::evaluation::Evaluated;
 use crate::types::{
-    AccessException, AccessRule, AccessTicket, Account, AccountStatus, EvaluationRequest,
-    FindingState, ListingSummary, Policy, StaffMember, StaffStatus,
+    AccessException, AccessRule, AccessTicket, Account, AccountStatus, Evaluation,
+    EvaluationRequest, FindingState, ListingSummary, Policy, StaffMember, StaffStatus, TraceScope,
 };
 
 pub fn checks() -> Vec<Check> {
@@ -33,6 +34,9 @@ pub fn checks() -> Vec<Check> {
             Box::pin(incomplete(cx))
         }),
         Check::new("evaluation/deterministic", |cx| Box::pin(deterministic(cx))),
+        Check::new("evaluation/traces-on-request", |cx| {
+            Box::pin(traces_on_request(cx))
+        }),
         Check::new("evaluation/no-io", |cx| Box::pin(no_io(cx))),
     ]
 }
@@ -96,6 +100,7 @@ fn request(
             privileged_roles: None,
         },
         at: AT,
+        trace: TraceScope::None,
     }
 }
 
@@ -306,10 +311,13 @@ async fn corpus(cx: &Context, scenario: Scenario) -> Outcome {
         Ok(evaluation) => evaluation,
         Err(error) => fail!("evaluate-access failed: {error}"),
     };
-    let mut got: Vec<(String, String, &str)> = evaluation
-        .findings
-        .iter()
-        .map(|f| (f.check.clone(), f.email.clone(), state_name(f.state)))
+    let evaluated = match Evaluated::new(&scenario.request, &evaluation) {
+        Ok(evaluated) => evaluated,
+        Err(error) => fail!("{error}"),
+    };
+    let mut got: Vec<(String, String, &str)> = evaluated
+        .findings()
+        .map(|(f, account, _)| (f.check.clone(), account.email.clone(), state_name(f.state)))
         .collect();
     let mut want: Vec<(String, String, &str)> = scenario
         .expected
@@ -321,19 +329,15 @@ async fn corpus(cx: &Context, scenario: Scenario) -> Outcome {
     if got != want {
         fail!("expected findings {want:?}, got {got:?}");
     }
-    if evaluation.decisions.len() != scenario.request.accounts.len() {
-        fail!(
-            "{} accounts but {} decisions",
-            scenario.request.accounts.len(),
-            evaluation.decisions.len()
-        );
-    }
-    if let Some(empty) = evaluation
-        .findings
-        .iter()
-        .find(|f| f.reason.trim().is_empty())
+    if let Some((empty, account, _)) = evaluated
+        .findings()
+        .find(|(f, _, _)| f.reason.trim().is_empty())
     {
-        fail!("finding {} on {:?} has no reason", empty.check, empty.email);
+        fail!(
+            "finding {} on {:?} has no reason",
+            empty.check,
+            account.email
+        );
     }
     Outcome::Pass
 }
@@ -370,15 +374,89 @@ async fn deterministic(cx: &Context) -> Outcome {
     let mut request = exceptions().request;
     request.accounts.extend(all_staff().request.accounts);
     request.staff.extend(all_staff().request.staff);
-    let first = evaluate(cx, &request).await;
+    let given = request.clone();
     request.accounts.reverse();
     request.staff.reverse();
-    let second = evaluate(cx, &request).await;
-    match (first, second) {
-        (Ok(first), Ok(second)) if first == second => Outcome::Pass,
-        (Ok(_), Ok(_)) => fail!("the same input in another order gave another evaluation"),
+    let (first, second) = match (evaluate(cx, &given).await, evaluate(cx, &request).await) {
+        (Ok(first), Ok(second)) => (first, second),
         (Err(error), _) | (_, Err(error)) => fail!("evaluate-access failed: {error}"),
+    };
+    if canonical(&given, &first) != canonical(&request, &second) {
+        fail!("the same input in another order gave another evaluation");
     }
+    Outcome::Pass
+}
+
+/// An evaluation with positions replaced by the emails and ids they point at, so that
+/// evaluations of one request in two orders can be compared.
+fn canonical(request: &EvaluationRequest, evaluation: &Evaluation) -> Vec<String> {
+    let Ok(evaluated) = Evaluated::new(request, evaluation) else {
+        return Vec::new();
+    };
+    let decisions = evaluated.decisions().map(|(d, account, owner)| {
+        format!(
+            "decision {} {:?} allowed={} owner={:?} {:?} {:?} {:?}",
+            account.email,
+            account.id,
+            d.allowed,
+            owner.map(|m| &m.email),
+            d.decided_by,
+            d.checks,
+            d.trace
+        )
+    });
+    let findings = evaluated.findings().map(|(f, account, owner)| {
+        format!(
+            "finding {} {:?} {:?} {} {:?} {:?} {}",
+            f.check,
+            f.severity,
+            f.state,
+            account.email,
+            account.id,
+            owner.map(|m| &m.email),
+            f.reason
+        )
+    });
+    let mut lines: Vec<String> = vec![format!(
+        "{} {:?}",
+        evaluation.conclusive, evaluation.inconclusive_reason
+    )];
+    lines.extend(decisions);
+    lines.extend(findings);
+    lines
+}
+
+/// Trace lines only for the accounts the request names, the verdicts the same either way.
+async fn traces_on_request(cx: &Context) -> Outcome {
+    let mut request = all_staff().request;
+    request.trace = TraceScope::Accounts(vec![" KIM@acme.example".into()]);
+    let traced = match evaluate(cx, &request).await {
+        Ok(evaluation) => evaluation,
+        Err(error) => fail!("evaluate-access failed: {error}"),
+    };
+    request.trace = TraceScope::None;
+    let untraced = match evaluate(cx, &request).await {
+        Ok(evaluation) => evaluation,
+        Err(error) => fail!("evaluate-access failed: {error}"),
+    };
+    for decision in &traced.decisions {
+        let email = &request.accounts[decision.account as usize].email;
+        let asked = email.eq_ignore_ascii_case("kim@acme.example");
+        if asked == decision.trace.is_empty() {
+            fail!(
+                "account {email} has {} trace lines; only kim@acme.example asked for them",
+                decision.trace.len()
+            );
+        }
+    }
+    let mut stripped = traced;
+    for decision in &mut stripped.decisions {
+        decision.trace.clear();
+    }
+    if stripped != untraced {
+        fail!("asking for a trace changed the verdicts");
+    }
+    Outcome::Pass
 }
 
 async fn no_io(cx: &Context) -> Outcome {

@@ -207,6 +207,55 @@ fn explain_prints_the_trace_of_one_offboarded_account() {
     );
 }
 
+/// `--explain` once called an account within its grace period "failing".
+#[test]
+fn explain_of_an_account_within_its_grace_period_says_due() {
+    let mock = Mock::start();
+    let sandbox = connected(&mock);
+    let users = save_listing(&sandbox, &mock);
+    let report = evaluate_saved(&sandbox, &users, DEMO_STAFF.as_ref(), DEMO_POLICY.as_ref())
+        .args(["--format", "json"])
+        .run()
+        .expect_code(1)
+        .json();
+    let finding = first_failing(&report, "offboarded-with-access");
+    let (email, owner) = (
+        finding["email"].as_str().unwrap(),
+        finding["staff_email"].as_str().unwrap(),
+    );
+    // The demo directory gives leaving dates alone (the end of that day) and its policy a
+    // grace period of 24 hours: noon on the next day is within it.
+    let directory = std::fs::read_to_string(DEMO_STAFF).unwrap();
+    let row = directory
+        .lines()
+        .find(|line| line.starts_with(&format!("{owner},")))
+        .expect("the owner is in the demo directory");
+    let left: chrono::NaiveDate = row.split(',').nth(4).unwrap().parse().unwrap();
+    let within_grace = format!("{}T12:00:00Z", left.succ_opt().unwrap());
+
+    let run = sandbox
+        .harness("evaluate")
+        .zoom_offline(&sandbox.path("offline.db"))
+        .arg("--users")
+        .arg(&users)
+        .args(["--staff", DEMO_STAFF, "--policy", DEMO_POLICY])
+        .args(["--at", &within_grace, "--explain", email])
+        .run();
+
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines.contains(&"  decided by    offboarding"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        lines.last().copied(),
+        Some("  verdict       due: offboarded-with-access"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn explain_finds_the_account_whatever_the_case_of_the_email() {
     let mock = Mock::start();

@@ -7,9 +7,10 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::{iter, slice};
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::normalised;
 use super::text;
@@ -42,6 +43,15 @@ pub(super) struct Resolver<'r> {
 enum Candidates<'r> {
     One(Candidate<'r>),
     Many(Vec<Candidate<'r>>),
+}
+
+impl Candidate<'_> {
+    /// The record's position in the request, as decisions and findings refer to it.
+    pub fn index(&self) -> u32 {
+        // A request lives in a 32-bit address space inside the component and is far smaller
+        // natively, so its rows always fit.
+        u32::try_from(self.row).unwrap_or(u32::MAX)
+    }
 }
 
 impl<'r> Candidates<'r> {
@@ -246,7 +256,7 @@ impl<'r> Resolution<'_, 'r> {
             Route::Email | Route::Unusable => owner.via,
         };
         Some(StaffMatch {
-            staff_email: owner.member.email.clone(),
+            staff: owner.index(),
             via,
         })
     }

@@ -43,12 +43,18 @@
 //!         privileged_roles: None,
 //!     },
 //!     at: 1_200,
+//!     trace: TraceScope::Accounts(vec!["jo.blogs@example.com".into()]),
 //! };
 //!
 //! let evaluation = evaluate(&request);
-//! assert_eq!(evaluation.findings[0].check, "offboarded-with-access");
-//! assert_eq!(evaluation.findings[0].state, FindingState::Due);
-//! assert!(!evaluation.decisions[0].allowed);
+//! let finding = &evaluation.findings[0];
+//! assert_eq!(finding.check, "offboarded-with-access");
+//! assert_eq!(finding.state, FindingState::Due);
+//! assert_eq!(request.accounts[finding.account as usize].id.as_deref(), Some("u1"));
+//! let decision = &evaluation.decisions[0];
+//! assert!(!decision.allowed);
+//! assert_eq!(decision.decided_by, Ruling::Offboarding);
+//! assert!(decision.trace[0].contains("matched Jo Blogs (jo.blogs@example.com) by primary email"));
 //! ```
 //!
 //! # How an account is judged
@@ -97,9 +103,13 @@
 //! - `exception-expired` is failing (medium) and comes with whatever the policy finds.
 //! - Output order is total: accounts that tie on email, id and status are ordered by their
 //!   remaining fields, so that even duplicated rows come out the same whatever the input order.
-//! - `Decision` and `Finding` carry the account's and staff member's emails exactly as given,
-//!   so that they can be joined back to their sources; reasons and trace lines show them
-//!   trimmed, with times in RFC 3339 UTC.
+//! - `Decision` and `Finding` refer to the account and the staff member by position in the
+//!   request rather than by a copy of their emails: the caller holds the request, and a large
+//!   evaluation would otherwise carry every address back a second time. Reasons and trace
+//!   lines show emails trimmed, with times in RFC 3339 UTC.
+//! - Trace lines are written only for the accounts the request's [`TraceScope`] names: they
+//!   cost more than the judging itself. Which staff record matched, how, and which rule
+//!   decided are on every decision regardless.
 //! - A grace period too long for the timestamp range ends at the end of time rather than
 //!   wrapping around.
 
@@ -114,12 +124,16 @@ mod tests;
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::fmt;
 
-use self::identity::{Outcome, Resolution, Resolver, Route, describe_candidates};
+use foldhash::HashSet;
+
+use self::identity::{Candidate, Outcome, Resolution, Resolver, Route, describe_candidates};
 use self::policy::{ExceptionStanding, Exceptions, RoleSet, TicketStanding, Tickets, same_label};
 use crate::model::{
     AccessException, AccessRule, Account, AccountStatus, Decision, Evaluation, EvaluationRequest,
-    Finding, FindingState, Severity, StaffMatch, StaffMember, StaffStatus, Timestamp,
+    Finding, FindingState, Ruling, Severity, StaffMatch, StaffMember, StaffStatus, Timestamp,
+    TraceScope,
 };
 
 /// The most trace lines an account can get, so that its trace is allocated once.
@@ -162,9 +176,9 @@ pub fn evaluate(request: &EvaluationRequest) -> Evaluation {
     let mut decisions = Vec::with_capacity(accounts.len());
     let mut findings = Findings::default();
     for listed in &accounts {
-        let (decision, raised) = judge.account(listed).conclude(listed.account);
+        let (decision, raised) = judge.account(listed).conclude(listed.index);
         for raised in raised {
-            findings.push(raised, listed.account);
+            findings.push(raised, listed.index);
         }
         decisions.push(decision);
     }
@@ -239,10 +253,25 @@ impl Check {
     }
 }
 
-/// An account with its normalised email, computed once for both sorting and lookups.
+/// An account with its normalised email, computed once for both sorting and lookups, and its
+/// position in the request, by which decisions and findings refer to it.
 struct Listed<'r> {
     account: &'r Account,
+    index: u32,
     email: Cow<'r, str>,
+    /// The first bytes of `email`, so that sorting settles most comparisons without reaching
+    /// for two strings scattered across the heap.
+    prefix: u128,
+}
+
+/// The first 16 bytes of a string as a number that orders as the bytes do: zero-padded, so
+/// a string sorts before its extensions exactly as `str::cmp` has it, once full strings
+/// break the ties between equal prefixes.
+fn sort_prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(16);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 /// The accounts in output order. Every field takes part so that the order is total: two
@@ -251,14 +280,21 @@ struct Listed<'r> {
 fn in_order(accounts: &[Account]) -> Vec<Listed<'_>> {
     let mut listed: Vec<Listed<'_>> = accounts
         .iter()
-        .map(|account| Listed {
-            account,
-            email: normalised(&account.email),
+        .zip(0..)
+        .map(|(account, index)| {
+            let email = normalised(&account.email);
+            Listed {
+                account,
+                index,
+                prefix: sort_prefix(&email),
+                email,
+            }
         })
         .collect();
     listed.sort_unstable_by(|a, b| {
-        a.email
-            .cmp(&b.email)
+        a.prefix
+            .cmp(&b.prefix)
+            .then_with(|| a.email.cmp(&b.email))
             .then_with(|| account_order(a.account, b.account))
     });
     listed
@@ -304,7 +340,7 @@ impl Default for Findings {
 }
 
 impl Findings {
-    fn push(&mut self, raised: Raised<'_>, account: &Account) {
+    fn push(&mut self, raised: Raised, account: u32) {
         let failing_first = match raised.state {
             FindingState::Failing => 0,
             FindingState::Due => 1,
@@ -323,42 +359,38 @@ impl Findings {
 }
 
 /// A check an account failed or is due to fail.
-struct Raised<'r> {
+struct Raised {
     check: Check,
     state: FindingState,
-    staff: Option<&'r StaffMember>,
+    /// The matched staff member's position in the request.
+    staff: Option<u32>,
     reason: String,
 }
 
-impl Raised<'_> {
-    fn into_finding(self, account: &Account) -> Finding {
+impl Raised {
+    fn into_finding(self, account: u32) -> Finding {
         Finding {
             check: self.check.id().to_owned(),
             severity: self.check.severity(),
             state: self.state,
-            email: account.email.clone(),
-            account_id: account.id.clone(),
-            staff_email: self.staff.map(|member| member.email.clone()),
+            account,
+            staff: self.staff,
             reason: self.reason,
         }
     }
 }
 
 /// What judging one account concluded, before it becomes a [`Decision`].
-struct Verdict<'r> {
+struct Verdict {
     matched: Option<StaffMatch>,
-    trace: Vec<String>,
-    raised: Vec<Raised<'r>>,
+    decided_by: Ruling,
+    /// `None` when the account's trace was not asked for: its lines are then never written.
+    trace: Option<Vec<String>>,
+    raised: Vec<Raised>,
 }
 
-impl<'r> Verdict<'r> {
-    fn raise(
-        &mut self,
-        check: Check,
-        state: FindingState,
-        staff: Option<&'r StaffMember>,
-        reason: String,
-    ) {
+impl Verdict {
+    fn raise(&mut self, check: Check, state: FindingState, staff: Option<u32>, reason: String) {
         self.raised.push(Raised {
             check,
             state,
@@ -367,41 +399,57 @@ impl<'r> Verdict<'r> {
         });
     }
 
+    /// The matched staff member's position in the request: the owner whose findings these are.
+    fn owner(&self) -> Option<u32> {
+        self.matched.map(|matched| matched.staff)
+    }
+
+    /// Adds a trace line, written only if the trace was asked for.
+    fn note(&mut self, line: impl FnOnce() -> String) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(line());
+        }
+    }
+
     /// The decision, its checks in the same order as the findings and a last trace line with
     /// the outcome, and the raised checks to become findings. Every raised check is failing or
     /// due, so any of them denies.
-    fn conclude(mut self, account: &Account) -> (Decision, Vec<Raised<'r>>) {
-        let conclusion = if self.raised.is_empty() {
-            "allowed: no failing or due check".to_owned()
-        } else {
-            let mut denied = String::from("not allowed: ");
-            for (index, raised) in self.raised.iter().enumerate() {
-                if index > 0 {
-                    denied.push_str(", ");
-                }
-                denied.push_str(raised.check.id());
-                denied.push_str(" (");
-                denied.push_str(state_name(raised.state));
-                denied.push(')');
-            }
-            denied
-        };
-        self.trace.push(conclusion);
-
+    fn conclude(mut self, account: u32) -> (Decision, Vec<Raised>) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(conclusion(&self.raised));
+        }
         let decision = Decision {
-            email: account.email.clone(),
-            account_id: account.id.clone(),
+            account,
             allowed: self.raised.is_empty(),
             matched: self.matched,
+            decided_by: self.decided_by,
             checks: self
                 .raised
                 .iter()
                 .map(|raised| raised.check.id().to_owned())
                 .collect(),
-            trace: self.trace,
+            trace: self.trace.unwrap_or_default(),
         };
         (decision, self.raised)
     }
+}
+
+/// The last trace line: the outcome.
+fn conclusion(raised: &[Raised]) -> String {
+    if raised.is_empty() {
+        return "allowed: no failing or due check".to_owned();
+    }
+    let mut denied = String::from("not allowed: ");
+    for (index, raised) in raised.iter().enumerate() {
+        if index > 0 {
+            denied.push_str(", ");
+        }
+        denied.push_str(raised.check.id());
+        denied.push_str(" (");
+        denied.push_str(state_name(raised.state));
+        denied.push(')');
+    }
+    denied
 }
 
 fn state_name(state: FindingState) -> &'static str {
@@ -424,6 +472,39 @@ struct Judge<'r> {
     exceptions: Exceptions<'r>,
     access: Access<'r>,
     privileged: Option<RoleSet>,
+    tracing: Tracing,
+    /// The evaluation time as reasons show it, written once rather than once per finding.
+    at_shown: String,
+}
+
+/// Which accounts get trace lines: those the request asked for, by normalised email.
+enum Tracing {
+    None,
+    All,
+    Accounts(HashSet<String>),
+}
+
+impl Tracing {
+    fn new(scope: &TraceScope) -> Self {
+        match scope {
+            TraceScope::None => Tracing::None,
+            TraceScope::All => Tracing::All,
+            TraceScope::Accounts(emails) => Tracing::Accounts(
+                emails
+                    .iter()
+                    .map(|email| normalised(email).into_owned())
+                    .collect(),
+            ),
+        }
+    }
+
+    fn covers(&self, normalised_email: &str) -> bool {
+        match self {
+            Tracing::None => false,
+            Tracing::All => true,
+            Tracing::Accounts(emails) => emails.contains(normalised_email),
+        }
+    }
 }
 
 /// The access rule with what it needs indexed: tickets are only read under a ticket-based
@@ -448,6 +529,8 @@ impl<'r> Judge<'r> {
             exceptions: Exceptions::new(&policy.exceptions),
             access,
             privileged: policy.privileged_roles.as_deref().map(RoleSet::new),
+            tracing: Tracing::new(&request.trace),
+            at_shown: text::timestamp(request.at).to_string(),
         }
     }
 
@@ -455,7 +538,7 @@ impl<'r> Judge<'r> {
         self.request.at
     }
 
-    fn account(&self, listed: &Listed<'r>) -> Verdict<'r> {
+    fn account(&self, listed: &Listed<'r>) -> Verdict {
         let account = listed.account;
         let usable = is_usable_email(&listed.email);
         let subject = Subject {
@@ -465,27 +548,31 @@ impl<'r> Judge<'r> {
         let resolution = self.resolver.resolve(&listed.email, usable);
         let mut verdict = Verdict {
             matched: resolution.staff_match(),
-            trace: Vec::with_capacity(TRACE_LINES),
+            // Settled below on every path.
+            decided_by: Ruling::Policy,
+            trace: self
+                .tracing
+                .covers(&listed.email)
+                .then(|| Vec::with_capacity(TRACE_LINES)),
             raised: Vec::new(),
         };
-        verdict.trace.push(resolution.trace(&subject.shown));
+        verdict.note(|| resolution.trace(&subject.shown));
 
         match account.status {
             AccountStatus::Inactive => {
-                verdict
-                    .trace
-                    .push("inactive: no access, nothing to check".to_owned());
+                verdict.decided_by = Ruling::Inactive;
+                verdict.note(|| "inactive: no access, nothing to check".to_owned());
                 return verdict;
             }
-            AccountStatus::Active => verdict.trace.push("active: has access".to_owned()),
+            AccountStatus::Active => verdict.note(|| "active: has access".to_owned()),
             AccountStatus::Pending => verdict
-                .trace
-                .push("pending: an invitation that grants access once accepted".to_owned()),
+                .note(|| "pending: an invitation that grants access once accepted".to_owned()),
         }
 
         match self.exceptions.standing(&listed.email, self.at()) {
             ExceptionStanding::Applies(exception) => {
-                verdict.trace.push(exception_applies(exception));
+                verdict.decided_by = Ruling::Exception;
+                verdict.note(|| exception_applies(exception));
                 return verdict;
             }
             ExceptionStanding::Expired {
@@ -503,7 +590,7 @@ impl<'r> Judge<'r> {
             (_, Outcome::Many(candidates)) => {
                 self.ambiguous(&subject, &resolution, candidates, &mut verdict);
             }
-            (_, Outcome::One(owner)) => self.owned(&subject, owner.member, &mut verdict),
+            (_, Outcome::One(owner)) => self.owned(&subject, *owner, &mut verdict),
         }
 
         // Sorted like the findings, so that a decision's checks read in the same order.
@@ -518,7 +605,7 @@ impl<'r> Judge<'r> {
         subject: &Subject<'r>,
         exception: &AccessException,
         expired_at: Timestamp,
-        verdict: &mut Verdict<'r>,
+        verdict: &mut Verdict,
     ) {
         let expired_at = text::timestamp(expired_at);
         let reason = format!(
@@ -529,12 +616,12 @@ impl<'r> Judge<'r> {
             text::quoted_or_blank(&exception.approved_by),
         );
         verdict.raise(Check::ExceptionExpired, FindingState::Failing, None, reason);
-        verdict.trace.push(format!(
-            "exception expired at {expired_at}: judged by the policy as if none"
-        ));
+        verdict
+            .note(|| format!("exception expired at {expired_at}: judged by the policy as if none"));
     }
 
-    fn unidentifiable(&self, subject: &Subject<'r>, verdict: &mut Verdict<'r>) {
+    fn unidentifiable(&self, subject: &Subject<'r>, verdict: &mut Verdict) {
+        verdict.decided_by = Ruling::Identity;
         let reason = format!(
             "Account {} has access but no usable email address, so it cannot be matched to a \
              staff member; every account with access must be identifiable by its email.",
@@ -554,16 +641,18 @@ impl<'r> Judge<'r> {
         &self,
         subject: &Subject<'r>,
         resolution: &Resolution<'_, 'r>,
-        verdict: &mut Verdict<'r>,
+        verdict: &mut Verdict,
     ) {
         if !self.request.listing.complete {
-            verdict.trace.push(
+            verdict.decided_by = Ruling::Inconclusive;
+            verdict.note(|| {
                 "the listing is incomplete: not-in-directory is not concluded from absence"
-                    .to_owned(),
-            );
+                    .to_owned()
+            });
             return;
         }
 
+        verdict.decided_by = Ruling::Identity;
         let reason = match resolution.mapped_to() {
             Some(targets) => format!(
                 "Account {} has access but is mapped to {targets}, which matches no staff \
@@ -586,8 +675,9 @@ impl<'r> Judge<'r> {
         subject: &Subject<'r>,
         resolution: &Resolution<'_, 'r>,
         candidates: &[identity::Candidate<'r>],
-        verdict: &mut Verdict<'r>,
+        verdict: &mut Verdict,
     ) {
+        verdict.decided_by = Ruling::Identity;
         let mapped = match resolution.mapped_to() {
             Some(targets) => format!(" (mapped to {targets})"),
             None => String::new(),
@@ -609,23 +699,26 @@ impl<'r> Judge<'r> {
 
     /// An account with exactly one owner: offboarding decides alone; otherwise the access rule
     /// and the privileged roles are checked independently.
-    fn owned(&self, subject: &Subject<'r>, owner: &'r StaffMember, verdict: &mut Verdict<'r>) {
+    fn owned(&self, subject: &Subject<'r>, owner: Candidate<'r>, verdict: &mut Verdict) {
+        let owner = owner.member;
         match owner.status {
             StaffStatus::Offboarded => {
+                verdict.decided_by = Ruling::Offboarding;
                 self.offboarded(subject, owner, verdict);
                 return;
             }
-            StaffStatus::Active => verdict.trace.push("owner is active".to_owned()),
-            StaffStatus::OnLeave => verdict
-                .trace
-                .push("owner is on leave: still employed, judged as active".to_owned()),
+            StaffStatus::Active => verdict.note(|| "owner is active".to_owned()),
+            StaffStatus::OnLeave => {
+                verdict.note(|| "owner is on leave: still employed, judged as active".to_owned())
+            }
         }
 
+        verdict.decided_by = Ruling::Policy;
         self.access_rule(subject, owner, verdict);
         self.privilege(subject, owner, verdict);
     }
 
-    fn offboarded(&self, subject: &Subject<'r>, owner: &'r StaffMember, verdict: &mut Verdict<'r>) {
+    fn offboarded(&self, subject: &Subject<'r>, owner: &'r StaffMember, verdict: &mut Verdict) {
         let member = text::member(owner);
         let Some(offboarded_at) = owner.offboarded_at else {
             let reason = format!(
@@ -637,12 +730,12 @@ impl<'r> Judge<'r> {
             verdict.raise(
                 Check::OffboardedWithAccess,
                 FindingState::Failing,
-                Some(owner),
+                verdict.owner(),
                 reason,
             );
-            verdict.trace.push(
-                "owner is offboarded with no offboarding date: no grace period, failing".to_owned(),
-            );
+            verdict.note(|| {
+                "owner is offboarded with no offboarding date: no grace period, failing".to_owned()
+            });
             return;
         };
 
@@ -662,23 +755,20 @@ impl<'r> Judge<'r> {
             subject.shown,
             text::duration(grace),
         );
-        verdict.raise(Check::OffboardedWithAccess, state, Some(owner), reason);
-        verdict.trace.push(format!(
-            "owner was offboarded at {offboarded_at}; the grace period {ends} at {ends_at}: {}",
-            state_name(state)
-        ));
+        verdict.raise(Check::OffboardedWithAccess, state, verdict.owner(), reason);
+        verdict.note(|| {
+            format!(
+                "owner was offboarded at {offboarded_at}; the grace period {ends} at {ends_at}: {}",
+                state_name(state)
+            )
+        });
     }
 
-    fn access_rule(
-        &self,
-        subject: &Subject<'r>,
-        owner: &'r StaffMember,
-        verdict: &mut Verdict<'r>,
-    ) {
+    fn access_rule(&self, subject: &Subject<'r>, owner: &'r StaffMember, verdict: &mut Verdict) {
         match &self.access {
-            Access::AllStaff => verdict
-                .trace
-                .push("all-staff policy: every active staff member may have an account".to_owned()),
+            Access::AllStaff => verdict.note(|| {
+                "all-staff policy: every active staff member may have an account".to_owned()
+            }),
             Access::RoleBased(allowed) => self.role_based(subject, owner, allowed, verdict),
             Access::TicketBased(tickets) => self.ticket_based(subject, owner, tickets, verdict),
         }
@@ -689,13 +779,15 @@ impl<'r> Judge<'r> {
         subject: &Subject<'r>,
         owner: &'r StaffMember,
         allowed: &RoleSet,
-        verdict: &mut Verdict<'r>,
+        verdict: &mut Verdict,
     ) {
         if let Some(role) = allowed.held_by(owner) {
-            verdict.trace.push(format!(
-                "role-based policy: owner holds allowed org role \"{}\"",
-                role.trim()
-            ));
+            verdict.note(|| {
+                format!(
+                    "role-based policy: owner holds allowed org role \"{}\"",
+                    role.trim()
+                )
+            });
             return;
         }
 
@@ -709,12 +801,12 @@ impl<'r> Judge<'r> {
         verdict.raise(
             Check::RoleNotAllowed,
             FindingState::Failing,
-            Some(owner),
+            verdict.owner(),
             reason,
         );
-        verdict.trace.push(format!(
-            "role-based policy: owner holds none of the allowed org roles ({allowed})"
-        ));
+        verdict.note(|| {
+            format!("role-based policy: owner holds none of the allowed org roles ({allowed})")
+        });
     }
 
     fn ticket_based(
@@ -722,34 +814,22 @@ impl<'r> Judge<'r> {
         subject: &Subject<'r>,
         owner: &'r StaffMember,
         tickets: &Tickets<'r>,
-        verdict: &mut Verdict<'r>,
+        verdict: &mut Verdict,
     ) {
-        let at = text::timestamp(self.at());
-        let problem = match tickets.standing(owner, self.at()) {
-            TicketStanding::Covered(ticket) => {
-                verdict.trace.push(format!(
+        let at = &self.at_shown;
+        let standing = tickets.standing(owner, self.at());
+        if let TicketStanding::Covered(ticket) = standing {
+            verdict.note(|| {
+                format!(
                     "ticket-based policy: ticket {} is approved and valid at {at}",
                     text::quoted_or_blank(&ticket.id)
-                ));
-                return;
-            }
-            TicketStanding::NoTicket => "who has no access ticket".to_owned(),
-            TicketStanding::Expired { ticket, expired_at } => format!(
-                "whose access ticket {} expired at {}",
-                text::quoted_or_blank(&ticket.id),
-                text::timestamp(expired_at)
-            ),
-            TicketStanding::NotYetValid { ticket, starts_at } => format!(
-                "whose access ticket {} is approved but not valid until {}",
-                text::quoted_or_blank(&ticket.id),
-                text::timestamp(starts_at)
-            ),
-            TicketStanding::NotApproved(ticket) => format!(
-                "whose access ticket {} has status {}, not approved",
-                text::quoted_or_blank(&ticket.id),
-                text::quoted_or_blank(&ticket.status)
-            ),
-        };
+                )
+            });
+            return;
+        }
+        // Written straight into the reason: a string of its own per failing account would
+        // be garbage at once.
+        let problem = TicketProblem(standing);
 
         let reason = format!(
             "Account {} belongs to {}, {problem}; the ticket-based policy requires an approved \
@@ -760,30 +840,32 @@ impl<'r> Judge<'r> {
         verdict.raise(
             Check::NoValidTicket,
             FindingState::Failing,
-            Some(owner),
+            verdict.owner(),
             reason,
         );
-        verdict
-            .trace
-            .push(format!("ticket-based policy: owner {problem}"));
+        verdict.note(|| format!("ticket-based policy: owner {problem}"));
     }
 
-    fn privilege(&self, subject: &Subject<'r>, owner: &'r StaffMember, verdict: &mut Verdict<'r>) {
+    fn privilege(&self, subject: &Subject<'r>, owner: &'r StaffMember, verdict: &mut Verdict) {
         let role = subject.account.role.trim();
         if !is_privileged_zoom_role(role) {
             return;
         }
         let Some(privileged) = &self.privileged else {
-            verdict.trace.push(format!(
-                "Zoom role {role} is privileged; the policy does not restrict who may hold it"
-            ));
+            verdict.note(|| {
+                format!(
+                    "Zoom role {role} is privileged; the policy does not restrict who may hold it"
+                )
+            });
             return;
         };
         if let Some(held) = privileged.held_by(owner) {
-            verdict.trace.push(format!(
-                "Zoom role {role} is privileged: owner holds privileged org role \"{}\"",
-                held.trim()
-            ));
+            verdict.note(|| {
+                format!(
+                    "Zoom role {role} is privileged: owner holds privileged org role \"{}\"",
+                    held.trim()
+                )
+            });
             return;
         }
 
@@ -797,13 +879,50 @@ impl<'r> Judge<'r> {
         verdict.raise(
             Check::PrivilegedNotAllowed,
             FindingState::Failing,
-            Some(owner),
+            verdict.owner(),
             reason,
         );
-        verdict.trace.push(format!(
-            "Zoom role {role} is privileged: owner holds none of the privileged org roles \
+        verdict.note(|| {
+            format!(
+                "Zoom role {role} is privileged: owner holds none of the privileged org roles \
              ({allowed})"
-        ));
+            )
+        });
+    }
+}
+
+/// Why a ticket does not cover its owner, as a clause of the reason.
+struct TicketProblem<'r>(TicketStanding<'r>);
+
+impl fmt::Display for TicketProblem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            // Covered never reaches a reason; said plainly should that change.
+            TicketStanding::Covered(ticket) => write!(
+                f,
+                "whose access ticket {} is approved and valid",
+                text::quoted_or_blank(&ticket.id)
+            ),
+            TicketStanding::NoTicket => f.write_str("who has no access ticket"),
+            TicketStanding::Expired { ticket, expired_at } => write!(
+                f,
+                "whose access ticket {} expired at {}",
+                text::quoted_or_blank(&ticket.id),
+                text::timestamp(*expired_at)
+            ),
+            TicketStanding::NotYetValid { ticket, starts_at } => write!(
+                f,
+                "whose access ticket {} is approved but not valid until {}",
+                text::quoted_or_blank(&ticket.id),
+                text::timestamp(*starts_at)
+            ),
+            TicketStanding::NotApproved(ticket) => write!(
+                f,
+                "whose access ticket {} has status {}, not approved",
+                text::quoted_or_blank(&ticket.id),
+                text::quoted_or_blank(&ticket.status)
+            ),
+        }
     }
 }
 

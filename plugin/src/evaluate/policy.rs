@@ -2,8 +2,9 @@
 //! the comparisons of org roles and statuses that the access rules rely on.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::iter;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::{normalised, text};
 use crate::model::{AccessException, AccessTicket, StaffMember, Timestamp};
@@ -164,24 +165,29 @@ impl<'r> Tickets<'r> {
 
     /// The member's tickets are those filed under their primary email or any alias. A covering
     /// ticket settles it; otherwise the reason reports the ticket closest to granting access:
-    /// one approved for later, then the one that expired last, then one not approved.
+    /// one approved for later, then the one that expired last, then one not approved. Ties go
+    /// to the ticket listed first, so that an address repeated among the aliases changes
+    /// nothing.
     pub fn standing(&self, member: &StaffMember, at: Timestamp) -> TicketStanding<'r> {
-        let mut indexes: Vec<usize> = iter::once(&member.email)
-            .chain(&member.aliases)
-            .filter_map(|address| self.by_email.get(normalised(address).as_ref()))
-            .flatten()
-            .copied()
-            .collect();
-        indexes.sort_unstable();
-        indexes.dedup();
-
-        let standings = indexes
-            .into_iter()
-            .filter_map(|index| self.tickets.get(index))
-            .map(|ticket| standing_of(ticket, at));
-        standings
-            .min_by(|a, b| rank(a).cmp(&rank(b)))
-            .unwrap_or(TicketStanding::NoTicket)
+        let mut best: Option<(usize, TicketStanding<'r>)> = None;
+        let addresses = iter::once(&member.email).chain(&member.aliases);
+        for indexes in
+            addresses.filter_map(|address| self.by_email.get(normalised(address).as_ref()))
+        {
+            for &index in indexes {
+                let Some(ticket) = self.tickets.get(index) else {
+                    continue;
+                };
+                let standing = standing_of(ticket, at);
+                let better = best.as_ref().is_none_or(|(best_index, best)| {
+                    (rank(&standing), index) < (rank(best), *best_index)
+                });
+                if better {
+                    best = Some((index, standing));
+                }
+            }
+        }
+        best.map_or(TicketStanding::NoTicket, |(_, standing)| standing)
     }
 }
 

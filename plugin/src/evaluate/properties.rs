@@ -9,10 +9,12 @@ use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
+use super::tests::joined;
 use super::{evaluate, normalise_email};
 use crate::model::{
     AccessException, AccessRule, AccessTicket, Account, AccountMapping, AccountStatus,
     EvaluationRequest, FindingState, ListingSummary, Policy, StaffMember, StaffStatus, Timestamp,
+    TraceScope,
 };
 
 const AT: Timestamp = 1_714_555_800;
@@ -156,6 +158,14 @@ fn policy() -> impl Strategy<Value = Policy> {
         )
 }
 
+fn trace_scope() -> impl Strategy<Value = TraceScope> {
+    prop_oneof![
+        Just(TraceScope::None),
+        Just(TraceScope::All),
+        vec(email(), 0..3).prop_map(TraceScope::Accounts),
+    ]
+}
+
 fn request() -> impl Strategy<Value = EvaluationRequest> {
     let listing = (
         any::<bool>(),
@@ -168,20 +178,23 @@ fn request() -> impl Strategy<Value = EvaluationRequest> {
         vec(ticket(), 0..5),
         policy(),
     )
-        .prop_flat_map(|fields| (Just(fields), timestamp()))
+        .prop_flat_map(|fields| (Just(fields), timestamp(), trace_scope()))
         .prop_map(
-            |((accounts, (complete, reason), staff, tickets, policy), at)| EvaluationRequest {
-                listing: ListingSummary {
-                    complete,
-                    incomplete_reason: reason.map(str::to_owned),
-                    listed: 0,
-                    expected: 0,
-                },
-                accounts,
-                staff,
-                tickets,
-                policy,
-                at,
+            |((accounts, (complete, reason), staff, tickets, policy), at, trace)| {
+                EvaluationRequest {
+                    listing: ListingSummary {
+                        complete,
+                        incomplete_reason: reason.map(str::to_owned),
+                        listed: 0,
+                        expected: 0,
+                    },
+                    accounts,
+                    staff,
+                    tickets,
+                    policy,
+                    at,
+                    trace,
+                }
             },
         )
 }
@@ -247,7 +260,20 @@ proptest! {
         })
     ) {
         let reordered = EvaluationRequest { accounts: shuffled, ..request.clone() };
-        prop_assert_eq!(evaluate(&request), evaluate(&reordered));
+        let (given, shuffled) = (evaluate(&request), evaluate(&reordered));
+        prop_assert_eq!(joined(&request, &given), joined(&reordered, &shuffled));
+    }
+
+    #[test]
+    fn tracing_changes_nothing_but_the_trace_lines(request in request()) {
+        let traced = EvaluationRequest { trace: TraceScope::All, ..request.clone() };
+        let untraced = EvaluationRequest { trace: TraceScope::None, ..request };
+        let (mut traced, untraced) = (evaluate(&traced), evaluate(&untraced));
+        for decision in &mut traced.decisions {
+            prop_assert!(!decision.trace.is_empty());
+            decision.trace.clear();
+        }
+        prop_assert_eq!(traced, untraced);
     }
 
     #[test]
@@ -282,7 +308,7 @@ proptest! {
         let key = normalise_email(&account);
         if !key.is_empty() {
             for decision in &after.decisions {
-                if normalise_email(&decision.email) == key {
+                if normalise_email(&excepted.accounts[decision.account as usize].email) == key {
                     prop_assert!(decision.allowed, "excepted account denied: {:#?}", decision);
                 }
             }
@@ -299,12 +325,27 @@ proptest! {
         let checks: usize = evaluation.decisions.iter().map(|d| d.checks.len()).sum();
         prop_assert_eq!(checks, evaluation.findings.len());
 
+        let email = |account: u32| normalise_email(&request.accounts[account as usize].email);
+        let mut seen = vec![false; request.accounts.len()];
         for decision in &evaluation.decisions {
             prop_assert_eq!(decision.allowed, decision.checks.is_empty());
-            prop_assert!(!decision.trace.is_empty());
+            let asked = match &request.trace {
+                TraceScope::None => false,
+                TraceScope::All => true,
+                TraceScope::Accounts(emails) => {
+                    emails.iter().any(|asked| normalise_email(asked) == email(decision.account))
+                }
+            };
+            prop_assert_eq!(!decision.trace.is_empty(), asked);
+            let account = decision.account as usize;
+            prop_assert!(!seen[account], "two decisions for account {}", account);
+            seen[account] = true;
+            if let Some(matched) = decision.matched {
+                prop_assert!((matched.staff as usize) < request.staff.len());
+            }
         }
         for pair in evaluation.decisions.windows(2) {
-            prop_assert!(normalise_email(&pair[0].email) <= normalise_email(&pair[1].email));
+            prop_assert!(email(pair[0].account) <= email(pair[1].account));
         }
         for pair in evaluation.findings.windows(2) {
             let key = |f: &crate::model::Finding| {
@@ -313,21 +354,22 @@ proptest! {
             prop_assert!(key(&pair[0]) <= key(&pair[1]), "out of order: {:#?}", pair);
         }
 
-        let inactive: Vec<&Account> =
-            request.accounts.iter().filter(|a| a.status == AccountStatus::Inactive).collect();
         for finding in &evaluation.findings {
-            let from_inactive_only = inactive.iter().any(|a| a.email == finding.email)
-                && !request.accounts.iter().any(|a| {
-                    a.email == finding.email
-                        && a.id == finding.account_id
-                        && a.status != AccountStatus::Inactive
-                });
-            prop_assert!(!from_inactive_only, "inactive account failed: {:#?}", finding);
+            let account = &request.accounts[finding.account as usize];
+            prop_assert_ne!(account.status, AccountStatus::Inactive, "inactive account failed");
             prop_assert!(finding.state == FindingState::Failing || finding.check == "offboarded-with-access");
             if !request.listing.complete {
                 prop_assert_ne!(finding.check.as_str(), "not-in-directory");
             }
         }
+    }
+
+    /// Sorting compares these prefixes before the strings; they must never disagree.
+    #[test]
+    fn sort_prefixes_order_as_their_strings_do(a in ".{0,24}", b in ".{0,24}", nul in any::<bool>()) {
+        let (a, b) = if nul { (a + "\0", b) } else { (a, b) };
+        let by_prefix = super::sort_prefix(&a).cmp(&super::sort_prefix(&b)).then_with(|| a.cmp(&b));
+        prop_assert_eq!(by_prefix, a.cmp(&b));
     }
 
     #[test]

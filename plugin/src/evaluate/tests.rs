@@ -6,7 +6,7 @@ use super::{Check, evaluate, normalise_email};
 use crate::model::{
     AccessException, AccessRule, AccessTicket, Account, AccountMapping, AccountStatus, Decision,
     Evaluation, EvaluationRequest, Finding, FindingState, ListingSummary, MatchKind, Policy,
-    Severity, StaffMatch, StaffMember, StaffStatus, Timestamp,
+    Ruling, Severity, StaffMatch, StaffMember, StaffStatus, Timestamp, TraceScope,
 };
 
 use FindingState::{Due, Failing};
@@ -123,7 +123,81 @@ fn request(accounts: Vec<Account>, staff: Vec<StaffMember>) -> EvaluationRequest
             privileged_roles: None,
         },
         at: AT,
+        trace: TraceScope::All,
     }
+}
+
+/// The email of the account a decision or finding refers to.
+fn email_of(request: &EvaluationRequest, account: u32) -> &str {
+    &request.accounts[account as usize].email
+}
+
+fn id_of(request: &EvaluationRequest, account: u32) -> Option<&str> {
+    request.accounts[account as usize].id.as_deref()
+}
+
+/// The primary email of the staff member a finding refers to.
+fn staff_email_of(request: &EvaluationRequest, staff: Option<u32>) -> Option<&str> {
+    staff.map(|staff| request.staff[staff as usize].email.as_str())
+}
+
+/// A decision with the account and staff member it points at in place of their positions.
+type JoinedDecision<'r> = (
+    &'r Account,
+    bool,
+    Option<(&'r StaffMember, MatchKind)>,
+    Ruling,
+    &'r [String],
+    &'r [String],
+);
+
+/// A finding with the account and staff member it points at in place of their positions.
+type JoinedFinding<'r> = (
+    &'r str,
+    Severity,
+    FindingState,
+    &'r Account,
+    Option<&'r StaffMember>,
+    &'r str,
+);
+
+/// An evaluation as its caller reads it, positions joined back to the request: comparable
+/// across requests that list the same accounts in a different order.
+pub(super) fn joined<'r>(
+    request: &'r EvaluationRequest,
+    evaluation: &'r Evaluation,
+) -> (bool, Vec<JoinedDecision<'r>>, Vec<JoinedFinding<'r>>) {
+    let account = |index: u32| &request.accounts[index as usize];
+    let staff = |index: u32| &request.staff[index as usize];
+    let decisions = evaluation
+        .decisions
+        .iter()
+        .map(|d| {
+            (
+                account(d.account),
+                d.allowed,
+                d.matched.map(|m| (staff(m.staff), m.via)),
+                d.decided_by,
+                d.checks.as_slice(),
+                d.trace.as_slice(),
+            )
+        })
+        .collect();
+    let findings = evaluation
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.check.as_str(),
+                f.severity,
+                f.state,
+                account(f.account),
+                f.staff.map(staff),
+                f.reason.as_str(),
+            )
+        })
+        .collect();
+    (evaluation.conclusive, decisions, findings)
 }
 
 fn one_decision(evaluation: &Evaluation) -> &Decision {
@@ -147,7 +221,10 @@ fn one_finding(evaluation: &Evaluation) -> &Finding {
 }
 
 /// Each finding as (check, state, account email), in output order.
-fn summary(evaluation: &Evaluation) -> Vec<(&str, FindingState, &str)> {
+fn summary<'e>(
+    request: &'e EvaluationRequest,
+    evaluation: &'e Evaluation,
+) -> Vec<(&'e str, FindingState, &'e str)> {
     evaluation
         .findings
         .iter()
@@ -155,7 +232,7 @@ fn summary(evaluation: &Evaluation) -> Vec<(&str, FindingState, &str)> {
             (
                 finding.check.as_str(),
                 finding.state,
-                finding.email.as_str(),
+                email_of(request, finding.account),
             )
         })
         .collect()
@@ -186,19 +263,24 @@ fn traced(decision: &Decision, fragment: &str) -> bool {
 
 #[test]
 fn padded_uppercase_account_email_matches_lowercase_primary_email() {
-    let evaluation = evaluate(&request(
+    let request = request(
         vec![account("  Jo.Blogs@Example.com ")],
         vec![member("jo.blogs@example.com", "Jo Blogs")],
-    ));
+    );
+    let evaluation = evaluate(&request);
 
     let decision = one_decision(&evaluation);
     assert!(evaluation.findings.is_empty(), "{:#?}", evaluation.findings);
     assert!(decision.allowed);
-    assert_eq!(decision.email, "  Jo.Blogs@Example.com ");
+    assert_eq!(decision.decided_by, Ruling::Policy);
+    assert_eq!(
+        email_of(&request, decision.account),
+        "  Jo.Blogs@Example.com "
+    );
     assert_eq!(
         decision.matched,
         Some(StaffMatch {
-            staff_email: "jo.blogs@example.com".to_owned(),
+            staff: 0,
             via: MatchKind::PrimaryEmail
         })
     );
@@ -220,7 +302,7 @@ fn padded_uppercase_directory_email_matches_the_account_email() {
     assert_eq!(
         decision.matched,
         Some(StaffMatch {
-            staff_email: " JO@EXAMPLE.COM ".to_owned(),
+            staff: 0,
             via: MatchKind::PrimaryEmail
         })
     );
@@ -236,7 +318,7 @@ fn account_email_matches_a_staff_alias_case_insensitively() {
     assert_eq!(
         decision.matched,
         Some(StaffMatch {
-            staff_email: "jo@example.com".to_owned(),
+            staff: 0,
             via: MatchKind::Alias
         })
     );
@@ -280,13 +362,15 @@ fn account_matching_two_staff_members_is_ambiguous_and_names_both() {
         bob().with(|m| m.aliases = shared()),
         ann().with(|m| m.aliases = shared()),
     ];
-    let evaluation = evaluate(&request(vec![account("Team@Example.com")], staff));
+    let request = request(vec![account("Team@Example.com")], staff);
+    let evaluation = evaluate(&request);
 
     let finding = one_finding(&evaluation);
     assert_eq!(finding.check, "ambiguous-identity");
     assert_eq!((finding.severity, finding.state), (Severity::High, Failing));
-    assert_eq!(finding.email, "Team@Example.com");
-    assert_eq!(finding.staff_email, None);
+    assert_eq!(email_of(&request, finding.account), "Team@Example.com");
+    assert_eq!(finding.staff, None);
+    assert_eq!(one_decision(&evaluation).decided_by, Ruling::Identity);
     assert_mentions(
         &finding.reason,
         &[
@@ -361,7 +445,7 @@ fn mapping_matches_an_account_to_its_staff_member_and_the_trace_says_so() {
     assert_eq!(
         decision.matched,
         Some(StaffMatch {
-            staff_email: "jo@example.com".to_owned(),
+            staff: 0,
             via: MatchKind::Mapping
         })
     );
@@ -419,7 +503,7 @@ fn mapping_to_offboarded_staff_reports_offboarded_with_access() {
     let finding = one_finding(&evaluation);
     assert_eq!(finding.check, "offboarded-with-access");
     assert_eq!(finding.state, Failing);
-    assert_eq!(finding.staff_email.as_deref(), Some("jo@example.com"));
+    assert_eq!(finding.staff, Some(0));
     assert_mentions(
         &finding.reason,
         &["jb-zoom@example.com", "Jo Blogs (jo@example.com)"],
@@ -446,7 +530,7 @@ fn mapping_wins_over_an_ambiguous_raw_email() {
     assert_eq!(
         decision.matched,
         Some(StaffMatch {
-            staff_email: "bob@example.com".to_owned(),
+            staff: 1,
             via: MatchKind::Mapping
         })
     );
@@ -463,7 +547,10 @@ fn mapping_wins_over_a_raw_email_that_matches_someone_else() {
 
     let finding = one_finding(&evaluation);
     assert_eq!(finding.check, "offboarded-with-access");
-    assert_eq!(finding.staff_email.as_deref(), Some("bob@example.com"));
+    assert_eq!(
+        staff_email_of(&request, finding.staff),
+        Some("bob@example.com")
+    );
 }
 
 #[test]
@@ -627,10 +714,8 @@ fn inactive_accounts_still_record_which_staff_member_they_match() {
     ));
 
     let decision = one_decision(&evaluation);
-    assert_eq!(
-        decision.matched.as_ref().map(|m| m.staff_email.as_str()),
-        Some("jo@example.com")
-    );
+    assert_eq!(decision.matched.map(|m| m.staff), Some(0));
+    assert_eq!(decision.decided_by, Ruling::Inactive);
     assert_mentions(&decision.trace[0], &["matched Jo Blogs (jo@example.com)"]);
 }
 
@@ -648,19 +733,20 @@ fn pending_invitations_have_access_and_are_checked() {
         pending("ann@example.com"),
     ];
     let staff = vec![offboarded(jo(), Some(AT - 30 * DAY)), ann()];
-    let evaluation = evaluate(&request(accounts, staff));
+    let request = request(accounts, staff);
+    let evaluation = evaluate(&request);
 
     assert_eq!(
-        summary(&evaluation),
+        summary(&request, &evaluation),
         [
             ("offboarded-with-access", Failing, "jo@example.com"),
             ("not-in-directory", Failing, "ghost@example.com"),
         ]
     );
-    assert_eq!(evaluation.findings[0].account_id, None);
+    assert_eq!(id_of(&request, evaluation.findings[0].account), None);
 
     let ann = &evaluation.decisions[0];
-    assert_eq!(ann.email, "ann@example.com");
+    assert_eq!(email_of(&request, ann.account), "ann@example.com");
     assert!(ann.allowed);
     assert!(traced(
         ann,
@@ -709,8 +795,9 @@ fn offboarded_owner_within_grace_is_due_not_failing() {
     let finding = one_finding(&evaluation);
     assert_eq!(finding.check, "offboarded-with-access");
     assert_eq!((finding.severity, finding.state), (Severity::Critical, Due));
-    assert_eq!(finding.account_id.as_deref(), Some("id-jo@example.com"));
-    assert_eq!(finding.staff_email.as_deref(), Some("jo@example.com"));
+    assert_eq!(finding.account, 0);
+    assert_eq!(finding.staff, Some(0));
+    assert_eq!(one_decision(&evaluation).decided_by, Ruling::Offboarding);
     assert_mentions(
         &finding.reason,
         &[
@@ -768,7 +855,7 @@ fn zero_grace_fails_from_the_moment_of_offboarding() {
         request.at = at;
 
         assert_eq!(
-            summary(&evaluate(&request)),
+            summary(&request, &evaluate(&request)),
             [("offboarded-with-access", state, "jo@example.com")]
         );
     }
@@ -823,7 +910,7 @@ fn offboarding_supersedes_the_access_rule_and_privileged_roles() {
     let evaluation = evaluate(&request);
 
     assert_eq!(
-        summary(&evaluation),
+        summary(&request, &evaluation),
         [("offboarded-with-access", Due, "jo@example.com")]
     );
 }
@@ -837,7 +924,8 @@ fn account_matching_nobody_is_not_in_directory() {
     let finding = one_finding(&evaluation);
     assert_eq!(finding.check, "not-in-directory");
     assert_eq!((finding.severity, finding.state), (Severity::High, Failing));
-    assert_eq!(finding.staff_email, None);
+    assert_eq!(finding.staff, None);
+    assert_eq!(one_decision(&evaluation).decided_by, Ruling::Identity);
     assert_mentions(
         &finding.reason,
         &[
@@ -857,10 +945,11 @@ fn empty_directory_makes_every_account_with_access_not_in_directory() {
         account("a@example.com").with(|a| a.status = AccountStatus::Pending),
         account("c@example.com").with(|a| a.status = AccountStatus::Inactive),
     ];
-    let evaluation = evaluate(&request(accounts, Vec::new()));
+    let request = request(accounts, Vec::new());
+    let evaluation = evaluate(&request);
 
     assert_eq!(
-        summary(&evaluation),
+        summary(&request, &evaluation),
         [
             ("not-in-directory", Failing, "a@example.com"),
             ("not-in-directory", Failing, "b@example.com"),
@@ -887,7 +976,7 @@ fn incomplete_listing_suppresses_not_in_directory_but_keeps_presence_findings() 
         Some("listed 3 of 12 accounts")
     );
     assert_eq!(
-        summary(&evaluation),
+        summary(&request, &evaluation),
         [
             ("offboarded-with-access", Failing, "jo@example.com"),
             ("unidentifiable-account", Failing, "no-address"),
@@ -895,7 +984,8 @@ fn incomplete_listing_suppresses_not_in_directory_but_keeps_presence_findings() 
     );
 
     let ghost = &evaluation.decisions[0];
-    assert_eq!(ghost.email, "ghost@example.com");
+    assert_eq!(email_of(&request, ghost.account), "ghost@example.com");
+    assert_eq!(ghost.decided_by, Ruling::Inconclusive);
     assert!(ghost.allowed);
     assert!(traced(
         ghost,
@@ -934,7 +1024,8 @@ fn complete_listing_is_conclusive_whatever_reason_it_carries() {
 #[test]
 fn accounts_without_a_usable_email_are_unidentifiable() {
     for email in ["", "   ", "room-1", "@example.com", "jo@", "@", " \t "] {
-        let evaluation = evaluate(&request(vec![account(email)], vec![jo()]));
+        let request = request(vec![account(email)], vec![jo()]);
+        let evaluation = evaluate(&request);
 
         let finding = one_finding(&evaluation);
         assert_eq!(finding.check, "unidentifiable-account", "email {email:?}");
@@ -942,7 +1033,7 @@ fn accounts_without_a_usable_email_are_unidentifiable() {
             (finding.severity, finding.state),
             (Severity::Medium, Failing)
         );
-        assert_eq!(finding.email, email);
+        assert_eq!(email_of(&request, finding.account), email);
         assert_mentions(
             &finding.reason,
             &["no usable email address", &format!("id-{}", email.trim())],
@@ -1009,7 +1100,7 @@ fn role_not_allowed_reason_names_the_account_the_owner_and_the_roles() {
 
     let finding = one_finding(&evaluation);
     assert_eq!((finding.severity, finding.state), (Severity::High, Failing));
-    assert_eq!(finding.staff_email.as_deref(), Some("jo@example.com"));
+    assert_eq!(finding.staff, Some(0));
     assert_mentions(
         &finding.reason,
         &[
@@ -1111,7 +1202,7 @@ fn owner_without_any_ticket_fails_and_the_reason_says_none_exists() {
 
     let finding = one_finding(&evaluation);
     assert_eq!(finding.check, "no-valid-ticket");
-    assert_eq!(finding.staff_email.as_deref(), Some("jo@example.com"));
+    assert_eq!(finding.staff, Some(0));
     assert_mentions(
         &finding.reason,
         &[
@@ -1415,7 +1506,8 @@ fn findings_are_sorted_by_state_severity_check_email_and_account_id() {
         offboarded(jo(), Some(AT - DAY)),
         offboarded(member("zed@example.com", "Zed"), None),
     ];
-    let evaluation = evaluate(&request(accounts, staff));
+    let request = request(accounts, staff);
+    let evaluation = evaluate(&request);
 
     let order: Vec<(&str, FindingState, &str, Option<&str>)> = evaluation
         .findings
@@ -1424,8 +1516,8 @@ fn findings_are_sorted_by_state_severity_check_email_and_account_id() {
             (
                 f.check.as_str(),
                 f.state,
-                f.email.as_str(),
-                f.account_id.as_deref(),
+                email_of(&request, f.account),
+                id_of(&request, f.account),
             )
         })
         .collect();
@@ -1477,12 +1569,13 @@ fn decisions_are_sorted_by_normalised_email_then_account_id_then_status() {
         account("a@example.com").with(|a| a.status = AccountStatus::Active),
         account("b@example.com").with(|a| a.id = Some("1".to_owned())),
     ];
-    let evaluation = evaluate(&request(accounts, Vec::new()));
+    let request = request(accounts, Vec::new());
+    let evaluation = evaluate(&request);
 
     let order: Vec<(&str, Option<&str>)> = evaluation
         .decisions
         .iter()
-        .map(|d| (d.email.as_str(), d.account_id.as_deref()))
+        .map(|d| (email_of(&request, d.account), id_of(&request, d.account)))
         .collect();
     assert_eq!(
         order,
@@ -1509,19 +1602,25 @@ fn accounts_in_another_order_give_the_same_evaluation() {
     let forward = request(accounts, staff);
     let backward = forward.clone().with(|r| r.accounts.reverse());
 
-    assert_eq!(evaluate(&forward), evaluate(&backward));
+    let (forwards, backwards) = (evaluate(&forward), evaluate(&backward));
+    assert_eq!(joined(&forward, &forwards), joined(&backward, &backwards));
 }
 
 #[test]
 fn every_account_gets_exactly_one_decision_even_when_listed_twice() {
-    let evaluation = evaluate(&request(
+    let request = request(
         vec![account("ghost@example.com"), account("ghost@example.com")],
         vec![],
-    ));
+    );
+    let evaluation = evaluate(&request);
 
     assert_eq!(evaluation.decisions.len(), 2);
+    assert_ne!(
+        evaluation.decisions[0].account,
+        evaluation.decisions[1].account
+    );
     assert_eq!(
-        summary(&evaluation),
+        summary(&request, &evaluation),
         [
             ("not-in-directory", Failing, "ghost@example.com"),
             ("not-in-directory", Failing, "ghost@example.com"),
@@ -1588,7 +1687,7 @@ fn a_decisions_checks_are_its_findings_in_finding_order() {
         let own: Vec<&str> = evaluation
             .findings
             .iter()
-            .filter(|f| f.email == decision.email && f.account_id == decision.account_id)
+            .filter(|f| f.account == decision.account)
             .map(|f| f.check.as_str())
             .collect();
         assert_eq!(decision.checks, own, "{decision:#?}");
@@ -1598,7 +1697,8 @@ fn a_decisions_checks_are_its_findings_in_finding_order() {
 
 #[test]
 fn every_reason_is_one_sentence_naming_the_account() {
-    let evaluation = evaluate(&every_check());
+    let request = every_check();
+    let evaluation = evaluate(&request);
 
     for finding in &evaluation.findings {
         let reason = &finding.reason;
@@ -1608,14 +1708,11 @@ fn every_reason_is_one_sentence_naming_the_account() {
             0,
             "more than one sentence: {reason:?}"
         );
-        assert!(
-            reason.contains(finding.email.trim()),
-            "{reason:?} lacks {:?}",
-            finding.email
-        );
-        if let Some(staff_email) = &finding.staff_email {
+        let email = email_of(&request, finding.account);
+        assert!(reason.contains(email.trim()), "{reason:?} lacks {email:?}");
+        if let Some(staff_email) = staff_email_of(&request, finding.staff) {
             assert!(
-                reason.contains(staff_email.as_str()),
+                reason.contains(staff_email),
                 "{reason:?} lacks {staff_email:?}"
             );
         }
@@ -1624,13 +1721,14 @@ fn every_reason_is_one_sentence_naming_the_account() {
 
 #[test]
 fn every_trace_starts_with_the_match_and_ends_with_the_outcome() {
-    let evaluation = evaluate(&every_check());
+    let request = every_check();
+    let evaluation = evaluate(&request);
 
     for decision in &evaluation.decisions {
         let (Some(first), Some(last)) = (decision.trace.first(), decision.trace.last()) else {
             panic!("empty trace: {decision:#?}");
         };
-        let trimmed = decision.email.trim();
+        let trimmed = email_of(&request, decision.account).trim();
         assert!(
             first.contains(trimmed) || first.contains("no usable email"),
             "{first:?}"
@@ -1655,5 +1753,65 @@ fn checks_are_declared_in_output_order() {
     assert_eq!(
         declared, expected,
         "derived order differs from the declared list"
+    );
+}
+
+// Traces on request.
+
+#[test]
+fn only_the_accounts_the_request_names_get_trace_lines() {
+    let mut request = request(
+        vec![account("jo@example.com"), account("ann@example.com")],
+        vec![jo(), ann()],
+    );
+    request.trace = TraceScope::Accounts(vec!["  ANN@Example.com ".to_owned()]);
+    let evaluation = evaluate(&request);
+
+    let traced: Vec<(&str, usize)> = evaluation
+        .decisions
+        .iter()
+        .map(|d| (email_of(&request, d.account), d.trace.len()))
+        .collect();
+    assert_eq!(traced, [("ann@example.com", 5), ("jo@example.com", 0)]);
+}
+
+#[test]
+fn untraced_decisions_still_say_who_matched_how_and_what_decided() {
+    let mut request = request(
+        vec![
+            account("jo@example.com"),
+            account("room@example.com"),
+            account("ghost@example.com"),
+        ],
+        vec![ann(), jo()],
+    );
+    request.policy.exceptions = vec![exception("room@example.com", None)];
+    request.trace = TraceScope::None;
+    let evaluation = evaluate(&request);
+
+    let decisions: Vec<(&str, Option<StaffMatch>, Ruling, bool)> = evaluation
+        .decisions
+        .iter()
+        .map(|d| {
+            assert!(d.trace.is_empty(), "{d:#?}");
+            (
+                email_of(&request, d.account),
+                d.matched,
+                d.decided_by,
+                d.allowed,
+            )
+        })
+        .collect();
+    let by_primary = StaffMatch {
+        staff: 1,
+        via: MatchKind::PrimaryEmail,
+    };
+    assert_eq!(
+        decisions,
+        [
+            ("ghost@example.com", None, Ruling::Identity, false),
+            ("jo@example.com", Some(by_primary), Ruling::Policy, true),
+            ("room@example.com", None, Ruling::Exception, true),
+        ]
     );
 }

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Attacks that never return (`loop`, `memory`, `sleep`) are stopped by the host or not at
-//! all. None of this is an example to follow.
+//! all. `evaluate-access` answers about accounts the request does not have. None of this is
+//! an example to follow.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -129,8 +130,24 @@ impl Guest for Component {
         Err(unsupported())
     }
 
-    fn evaluate_access(_request: wit::EvaluationRequest) -> Result<wit::Evaluation, wit::Error> {
-        Err(unsupported())
+    /// Answers about accounts the request does not have: one decision per account, each
+    /// pointing one past the last, as a plugin that mixed up two requests might.
+    fn evaluate_access(request: wit::EvaluationRequest) -> Result<wit::Evaluation, wit::Error> {
+        let past_the_end = u32::try_from(request.accounts.len()).unwrap_or(u32::MAX);
+        let decision = || wit::Decision {
+            account: past_the_end,
+            allowed: true,
+            matched: None,
+            decided_by: wit::Ruling::Policy,
+            checks: Vec::new(),
+            trace: Vec::new(),
+        };
+        Ok(wit::Evaluation {
+            conclusive: true,
+            inconclusive_reason: None,
+            decisions: request.accounts.iter().map(|_| decision()).collect(),
+            findings: Vec::new(),
+        })
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
+use host_harness::evaluation::Evaluated;
 use host_harness::http::{HttpLimits, Origin, Route};
 use host_harness::keyvalue::{Encrypted, SqliteBackend, StoreKey};
 use host_harness::{Grants, Host, HostConfig, InstanceLimits, Plugin, inputs, types};
@@ -422,6 +423,11 @@ async fn evaluate(global: &GlobalOptions, args: &PluginArgs, job: EvaluateJob) -
         Some(listed) => listed,
         None => list(&plugin, &grants).await?,
     };
+    // Trace lines cost more than the verdicts: ask for them only for the account explained.
+    let trace = match &job.explain {
+        Some(email) => types::TraceScope::Accounts(vec![email.clone()]),
+        None => types::TraceScope::None,
+    };
     let request = types::EvaluationRequest {
         accounts,
         listing,
@@ -429,14 +435,16 @@ async fn evaluate(global: &GlobalOptions, args: &PluginArgs, job: EvaluateJob) -
         tickets,
         policy,
         at,
+        trace,
     };
     let mut session = plugin.session(&grants).await?;
     let evaluation = session.evaluate_access(&request).await?;
+    let evaluated = Evaluated::new(&request, &evaluation).map_err(|e| anyhow!(e))?;
 
     if let Some(email) = &job.explain {
-        output::explain(&evaluation, email)?;
+        output::explain(&evaluated, email)?;
     } else {
-        output::evaluation(&request, &evaluation, job.format)?;
+        output::evaluation(&evaluated, job.format)?;
     }
     Ok(exit_code(&evaluation))
 }

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
+use host_harness::evaluation::Evaluated;
 use host_harness::keyvalue::MemoryBackend;
 use host_harness::mock_zoom::{self, MockConfig, MockZoom, Scenario};
 use host_harness::{Grants, demo, inputs, types};
@@ -71,6 +72,7 @@ pub async fn run(global: &GlobalOptions) -> Result<ExitCode> {
         tickets: vec![],
         policy,
         at,
+        trace: types::TraceScope::None,
     };
     let evaluation = plugin
         .session(&grants)
@@ -79,8 +81,9 @@ pub async fn run(global: &GlobalOptions) -> Result<ExitCode> {
         .await?;
     let evaluate_time = evaluating.elapsed();
 
-    output::findings_table(&evaluation);
-    let counts = output::counts(&request, &evaluation);
+    let evaluated = Evaluated::new(&request, &evaluation).map_err(|e| anyhow!(e))?;
+    output::findings_table(&evaluated);
+    let counts = output::counts(&evaluated);
     let api_requests = zoom.count(mock_zoom::Endpoint::Users);
     zoom.shutdown().await;
     println!(

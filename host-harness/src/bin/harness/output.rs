@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use host_harness::evaluation::Evaluated;
 use host_harness::{Plugin, inputs, types};
 use serde::{Deserialize, Serialize};
 
@@ -319,6 +320,17 @@ fn severity_name(severity: types::Severity) -> &'static str {
     }
 }
 
+fn ruling_name(ruling: types::Ruling) -> &'static str {
+    match ruling {
+        types::Ruling::Inactive => "inactive",
+        types::Ruling::Exception => "exception",
+        types::Ruling::Identity => "identity",
+        types::Ruling::Inconclusive => "inconclusive",
+        types::Ruling::Offboarding => "offboarding",
+        types::Ruling::Policy => "policy",
+    }
+}
+
 fn via_name(via: types::MatchKind) -> &'static str {
     match via {
         types::MatchKind::PrimaryEmail => "primary-email",
@@ -343,34 +355,32 @@ pub struct Counts {
     pub allowed: usize,
 }
 
-pub fn counts(request: &types::EvaluationRequest, evaluation: &types::Evaluation) -> Counts {
+pub fn counts(evaluated: &Evaluated<'_>) -> Counts {
     // Counted per account, so that allowed + failing + due adds up to the accounts: one
     // account can have several findings.
     use std::collections::HashSet;
-    let accounts_in = |state: types::FindingState| -> HashSet<(&str, Option<&str>)> {
+    let evaluation = evaluated.evaluation();
+    let accounts_in = |state: types::FindingState| -> HashSet<u32> {
         evaluation
             .findings
             .iter()
             .filter(|f| f.state == state)
-            .map(|f| (f.email.as_str(), f.account_id.as_deref()))
+            .map(|f| f.account)
             .collect()
     };
     let failing = accounts_in(types::FindingState::Failing);
     let due = accounts_in(types::FindingState::Due);
     Counts {
-        accounts: request.accounts.len(),
+        accounts: evaluated.request().accounts.len(),
         failing: failing.len(),
         due: due.difference(&failing).count(),
         allowed: evaluation.decisions.iter().filter(|d| d.allowed).count(),
     }
 }
 
-pub fn evaluation(
-    request: &types::EvaluationRequest,
-    evaluation: &types::Evaluation,
-    format: ReportFormat,
-) -> Result<()> {
-    let counts = counts(request, evaluation);
+pub fn evaluation(evaluated: &Evaluated<'_>, format: ReportFormat) -> Result<()> {
+    let (request, evaluation) = (evaluated.request(), evaluated.evaluation());
+    let counts = counts(evaluated);
     if format == ReportFormat::Json {
         let json = serde_json::json!({
             "evaluated_at": inputs::format_time(request.at),
@@ -389,21 +399,22 @@ pub fn evaluation(
                 "failing": counts.failing,
                 "due": counts.due,
             },
-            "findings": evaluation.findings.iter().map(|f| serde_json::json!({
+            "findings": evaluated.findings().map(|(f, account, owner)| serde_json::json!({
                 "check": f.check,
                 "severity": severity_name(f.severity),
                 "state": state_name(f.state),
-                "email": f.email,
-                "account_id": f.account_id,
-                "staff_email": f.staff_email,
+                "email": account.email,
+                "account_id": account.id,
+                "staff_email": owner.map(|m| &m.email),
                 "reason": f.reason,
             })).collect::<Vec<_>>(),
-            "accounts": evaluation.decisions.iter().map(|d| serde_json::json!({
-                "email": d.email,
-                "account_id": d.account_id,
+            "accounts": evaluated.decisions().map(|(d, account, owner)| serde_json::json!({
+                "email": account.email,
+                "account_id": account.id,
                 "allowed": d.allowed,
-                "staff_email": d.matched.as_ref().map(|m| &m.staff_email),
+                "staff_email": owner.map(|m| &m.email),
                 "matched_via": d.matched.as_ref().map(|m| via_name(m.via)),
+                "decided_by": ruling_name(d.decided_by),
                 "checks": d.checks,
             })).collect::<Vec<_>>(),
         });
@@ -412,7 +423,7 @@ pub fn evaluation(
         writeln!(stdout)?;
         return Ok(());
     }
-    findings_table(evaluation);
+    findings_table(evaluated);
     if let Some(reason) = &evaluation.inconclusive_reason {
         println!("INCONCLUSIVE: {reason}");
     }
@@ -423,11 +434,10 @@ pub fn evaluation(
     Ok(())
 }
 
-pub fn findings_table(evaluation: &types::Evaluation) {
-    let width = evaluation
-        .findings
-        .iter()
-        .map(|f| f.email.chars().count())
+pub fn findings_table(evaluated: &Evaluated<'_>) {
+    let width = evaluated
+        .findings()
+        .map(|(_, account, _)| account.email.chars().count())
         .max()
         .unwrap_or(5);
     let width = width.clamp(5, 48);
@@ -435,48 +445,58 @@ pub fn findings_table(evaluation: &types::Evaluation) {
         "{:<8} {:<9} {:<24} {:<width$} REASON",
         "STATE", "SEVERITY", "CHECK", "EMAIL"
     );
-    for f in &evaluation.findings {
+    for (f, account, _) in evaluated.findings() {
         println!(
             "{:<8} {:<9} {:<24} {:<width$} {}",
             state_name(f.state),
             severity_name(f.severity),
             f.check,
-            clean(&f.email),
+            clean(&account.email),
             clean(&f.reason)
         );
     }
 }
 
-/// Prints the trace of every account with this email.
-pub fn explain(evaluation: &types::Evaluation, email: &str) -> Result<()> {
+/// Prints the trace of every account with this email; the request asked the plugin for
+/// exactly those traces.
+pub fn explain(evaluated: &Evaluated<'_>, email: &str) -> Result<()> {
     let wanted = email.trim().to_lowercase();
-    let decisions: Vec<_> = evaluation
-        .decisions
-        .iter()
-        .filter(|d| d.email.trim().to_lowercase() == wanted)
+    let decisions: Vec<_> = evaluated
+        .decisions()
+        .filter(|(_, account, _)| account.email.trim().to_lowercase() == wanted)
         .collect();
     if decisions.is_empty() {
         bail!("no account with the email {email} was evaluated");
     }
-    for d in decisions {
+    for (d, account, owner) in decisions {
         println!(
             "account {} ({})",
-            clean(&d.email),
-            d.account_id.as_deref().unwrap_or("no id")
+            clean(&account.email),
+            account.id.as_deref().map_or("no id".into(), clean)
         );
-        match &d.matched {
-            Some(m) => println!(
+        match (&d.matched, owner) {
+            (Some(m), Some(owner)) => println!(
                 "  staff member  {} (by {})",
-                clean(&m.staff_email),
+                clean(&owner.email),
                 via_name(m.via)
             ),
-            None => println!("  staff member  none"),
+            _ => println!("  staff member  none"),
         }
+        println!("  decided by    {}", ruling_name(d.decided_by));
         for line in &d.trace {
             println!("  - {}", clean(line));
         }
+        // Due findings deny too, but the account is still within its grace period.
+        let states: Vec<types::FindingState> = evaluated
+            .findings()
+            .filter(|(f, _, _)| f.account == d.account)
+            .map(|(f, _, _)| f.state)
+            .collect();
+        let due_only = !states.is_empty() && states.iter().all(|s| *s == types::FindingState::Due);
         if d.allowed {
             println!("  verdict       allowed");
+        } else if due_only {
+            println!("  verdict       due: {}", d.checks.join(", "));
         } else {
             println!("  verdict       failing: {}", d.checks.join(", "));
         }
