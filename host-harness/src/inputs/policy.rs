@@ -47,6 +47,10 @@ struct RawException {
 /// The access kinds as the policy spells them.
 const ACCESS_KINDS: &str = "\"all-staff\", \"role-based\" or \"ticket-based\"";
 
+/// The longest offboarding grace period a policy may set. Longer is far more likely a slip
+/// (days for hours, an extra digit) than intent, and it would hide every leaver.
+const MAX_GRACE_SECS: u64 = 365 * 86_400;
+
 /// Parses an access policy from TOML `text`; `name` is the file name used in messages.
 pub fn parse_policy(name: &str, text: &str) -> Result<Policy, InputError> {
     let text = strip_bom(text);
@@ -168,7 +172,18 @@ impl Checker<'_> {
         let field = "offboarding_grace";
         match grace.get_ref() {
             Value::String(text) => {
-                parse_duration(text).map_err(|message| self.error(grace.span(), field, message))
+                let seconds = parse_duration(text)
+                    .map_err(|message| self.error(grace.span(), field, message))?;
+                if seconds > MAX_GRACE_SECS {
+                    return Err(self.error(
+                        grace.span(),
+                        field,
+                        format!(
+                            "{text:?} is longer than 365 days: offboarded staff would keep their accounts that long without a failing finding"
+                        ),
+                    ));
+                }
+                Ok(seconds)
             }
             // Seconds or hours? Refuse rather than guess.
             Value::Integer(n) => Err(self.error(
@@ -501,6 +516,19 @@ staf = "b@x.example"
             "policy.toml:2:21: field \"offboarding_grace\": \"2 weeks\" has an unknown unit \
              \"weeks\"; use s, m, h or d, as in \"24h\" or \"1d12h\""
         );
+    }
+
+    /// A grace period of centuries was accepted, which silences every offboarding finding.
+    #[test]
+    fn grace_period_longer_than_a_year_is_refused() {
+        assert_eq!(
+            error_of("access = \"all-staff\"\noffboarding_grace = \"36500d\"\n"),
+            "policy.toml:2:21: field \"offboarding_grace\": \"36500d\" is longer than 365 days: \
+             offboarded staff would keep their accounts that long without a failing finding"
+        );
+        let year = "access = \"all-staff\"\noffboarding_grace = \"365d\"\n";
+        let policy = parse_policy("policy.toml", year).unwrap();
+        assert_eq!(policy.offboarding_grace, 365 * 86_400);
     }
 
     #[test]

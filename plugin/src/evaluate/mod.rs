@@ -747,9 +747,16 @@ impl<'r> Judge<'r> {
         } else {
             (FindingState::Failing, "ended")
         };
+        // A directory may record a leaving date still to come (or a run may be reproduced at
+        // an earlier time): the member is offboarded, but not yet in the past tense.
+        let left = if self.at() < offboarded_at {
+            "is offboarded as of"
+        } else {
+            "was offboarded at"
+        };
         let (offboarded_at, ends_at) = (text::timestamp(offboarded_at), text::timestamp(ends_at));
         let reason = format!(
-            "Account {} still has access although its owner {member} was offboarded at \
+            "Account {} still has access although its owner {member} {left} \
              {offboarded_at}; offboarded staff must lose access within a grace period of {}, \
              which {ends} at {ends_at}.",
             subject.shown,
@@ -758,7 +765,7 @@ impl<'r> Judge<'r> {
         verdict.raise(Check::OffboardedWithAccess, state, verdict.owner(), reason);
         verdict.note(|| {
             format!(
-                "owner was offboarded at {offboarded_at}; the grace period {ends} at {ends_at}: {}",
+                "owner {left} {offboarded_at}; the grace period {ends} at {ends_at}: {}",
                 state_name(state)
             )
         });

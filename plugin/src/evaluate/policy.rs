@@ -146,21 +146,38 @@ pub(super) enum TicketStanding<'r> {
     },
 }
 
+/// Tickets by normalised email. Each email leads to its first ticket and each ticket to the
+/// next one filed under the same email, so that indexing takes two allocations however many
+/// tickets there are, rather than a list per email.
 pub(super) struct Tickets<'r> {
     tickets: &'r [AccessTicket],
-    by_email: HashMap<Cow<'r, str>, Vec<usize>>,
+    first: HashMap<Cow<'r, str>, usize>,
+    /// For each ticket, the next ticket under the same email, in list order.
+    next: Vec<Option<usize>>,
 }
 
 impl<'r> Tickets<'r> {
     pub fn new(tickets: &'r [AccessTicket]) -> Self {
-        let mut by_email: HashMap<Cow<'r, str>, Vec<usize>> = HashMap::with_capacity(tickets.len());
-        for (index, ticket) in tickets.iter().enumerate() {
+        let mut first: HashMap<Cow<'r, str>, usize> = HashMap::with_capacity(tickets.len());
+        let mut next = vec![None; tickets.len()];
+        // Backwards, so that each email ends up leading to its first ticket.
+        for (index, ticket) in tickets.iter().enumerate().rev() {
             let key = normalised(&ticket.email);
             if !key.is_empty() {
-                by_email.entry(key).or_default().push(index);
+                next[index] = first.insert(key, index);
             }
         }
-        Tickets { tickets, by_email }
+        Tickets {
+            tickets,
+            first,
+            next,
+        }
+    }
+
+    /// The tickets filed under one normalised address, in list order.
+    fn filed_under(&self, address: &str) -> impl Iterator<Item = usize> + '_ {
+        let head = self.first.get(address).copied();
+        iter::successors(head, |&index| self.next.get(index).copied().flatten())
     }
 
     /// The member's tickets are those filed under their primary email or any alias. A covering
@@ -170,11 +187,8 @@ impl<'r> Tickets<'r> {
     /// nothing.
     pub fn standing(&self, member: &StaffMember, at: Timestamp) -> TicketStanding<'r> {
         let mut best: Option<(usize, TicketStanding<'r>)> = None;
-        let addresses = iter::once(&member.email).chain(&member.aliases);
-        for indexes in
-            addresses.filter_map(|address| self.by_email.get(normalised(address).as_ref()))
-        {
-            for &index in indexes {
+        for address in iter::once(&member.email).chain(&member.aliases) {
+            for index in self.filed_under(&normalised(address)) {
                 let Some(ticket) = self.tickets.get(index) else {
                     continue;
                 };

@@ -1815,3 +1815,54 @@ fn untraced_decisions_still_say_who_matched_how_and_what_decided() {
         ]
     );
 }
+
+/// A policy allowing thousands of roles once copied all of them into every reason, enough to
+/// exhaust the plugin's memory over a large directory.
+#[test]
+fn a_policy_allowing_thousands_of_roles_keeps_each_reason_short() {
+    let owner = jo().with(|m| m.roles = vec!["sales".to_owned()]);
+    let mut request = request(vec![account("jo@example.com")], vec![owner]);
+    let allowed: Vec<String> = (0..5_000).map(|n| format!("team-{n:04}")).collect();
+    request.policy.access = AccessRule::RoleBased(allowed);
+    let evaluation = evaluate(&request);
+
+    let finding = one_finding(&evaluation);
+    assert_eq!(finding.check, "role-not-allowed");
+    assert!(finding.reason.len() < 400, "{}", finding.reason);
+    assert_mentions(
+        &finding.reason,
+        &["\"team-0000\"", "and 4990 more", "holds \"sales\""],
+    );
+}
+
+/// Evaluated before the recorded leaving date, a reason once said the owner "was offboarded"
+/// at a time still to come.
+#[test]
+fn owner_offboarded_after_the_evaluation_time_is_due_and_not_in_the_past_tense() {
+    let evaluation = evaluate(&request(
+        vec![account("jo@example.com")],
+        vec![offboarded(jo(), Some(AT + DAY))],
+    ));
+
+    let finding = one_finding(&evaluation);
+    assert_eq!(
+        (finding.check.as_str(), finding.state),
+        ("offboarded-with-access", Due)
+    );
+    assert_mentions(
+        &finding.reason,
+        &[
+            "is offboarded as of 2024-05-02T09:30:00Z",
+            "which ends at 2024-05-09T09:30:00Z",
+        ],
+    );
+    assert!(
+        !finding.reason.contains("was offboarded"),
+        "{}",
+        finding.reason
+    );
+    assert!(traced(
+        one_decision(&evaluation),
+        "owner is offboarded as of"
+    ));
+}

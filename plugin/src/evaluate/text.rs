@@ -88,16 +88,23 @@ pub(super) fn roles<S: AsRef<str>>(roles: &[S]) -> Roles<'_, S> {
 
 pub(super) struct Roles<'r, S>(&'r [S]);
 
+/// How many org roles a reason names before counting the rest: a policy allowing thousands
+/// of roles would otherwise copy all of them into every finding it raises.
+const NAMED_ROLES: usize = 10;
+
 impl<S: AsRef<str>> Display for Roles<'_, S> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let Some((first, rest)) = self.0.split_first() else {
             return f.write_str("none");
         };
         write!(f, "\"{}\"", first.as_ref().trim())?;
-        for role in rest {
+        for role in rest.iter().take(NAMED_ROLES - 1) {
             write!(f, ", \"{}\"", role.as_ref().trim())?;
         }
-        Ok(())
+        match self.0.len().saturating_sub(NAMED_ROLES) {
+            0 => Ok(()),
+            unnamed => write!(f, " and {unnamed} more"),
+        }
     }
 }
 
@@ -210,6 +217,25 @@ mod tests {
         for (seconds, expected) in cases {
             assert_eq!(duration(seconds), expected, "rendering {seconds}s");
         }
+    }
+
+    #[test]
+    fn role_lists_name_ten_roles_and_count_the_rest() {
+        let roles: Vec<String> = (1..=12).map(|n| format!(" r{n} ")).collect();
+        assert_eq!(roles_shown(&roles[..1]), "\"r1\"");
+        assert_eq!(
+            roles_shown(&roles[..10]),
+            "\"r1\", \"r2\", \"r3\", \"r4\", \"r5\", \"r6\", \"r7\", \"r8\", \"r9\", \"r10\""
+        );
+        assert_eq!(
+            roles_shown(&roles),
+            "\"r1\", \"r2\", \"r3\", \"r4\", \"r5\", \"r6\", \"r7\", \"r8\", \"r9\", \"r10\" and 2 more"
+        );
+        assert_eq!(roles_shown::<String>(&[]), "none");
+    }
+
+    fn roles_shown<S: AsRef<str>>(roles: &[S]) -> String {
+        super::roles(roles).to_string()
     }
 
     #[test]
