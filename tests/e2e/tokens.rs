@@ -602,6 +602,44 @@ async fn disconnect_of_a_code_flow_connection_revokes_the_refresh_token_too() {
     );
 }
 
+/// Kind: Zoom refuses to revoke (here: it no longer accepts the app's credentials). The
+/// grant may outlive the connection, so `disconnect` deletes every key and then says that
+/// the grant was not revoked, instead of reporting success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disconnect_that_zoom_refuses_to_revoke_deletes_every_key_and_reports_it() {
+    use gatehouse_tests::host_harness::mock_zoom::ScriptedResponse;
+
+    let mock = code_flow_mock().await;
+    let store = memory_store();
+    let grants = routed_grants(&mock, store.clone());
+    authorize_and_connect(&mock, &grants, REDIRECT_URI).await;
+    let refused = || {
+        ScriptedResponse::oauth_error(400, "invalid_client", "Invalid client_id or client_secret")
+    };
+    mock.script(Endpoint::Revoke, vec![refused(), refused()]);
+
+    let mut session = session(&grants).await;
+    let error = plugin_error(session.disconnect().await);
+
+    let Error::ProviderError(failure) = &error else {
+        panic!("expected a provider error, got {error:?}");
+    };
+    assert_eq!(failure.status, Some(400));
+    assert!(
+        failure
+            .message
+            .starts_with("the stored connection was deleted, but zoom did not revoke the grant"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(
+        mock.count(Endpoint::Revoke),
+        2,
+        "refresh token, then access token"
+    );
+    assert!(snapshot(&*store).is_empty());
+}
+
 /// Kind: the PKCE verifier is kept ten minutes. Connecting eleven minutes after
 /// `authorize-url` (by the plugin's clock) fails as invalid input, without asking Zoom.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

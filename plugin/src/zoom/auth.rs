@@ -180,16 +180,7 @@ fn parse_token_set(body: &[u8], status: u16, sent_at_ms: i64) -> Result<TokenSet
 /// What a rejected token request means, by grant. Zoom answers
 /// `{"reason": "…", "error": "invalid_client" | "invalid_grant" | …}`.
 fn token_error(grant: &Grant<'_>, status: u16, body: &[u8]) -> Error {
-    let (error, reason) = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(object)) => {
-            let text = |key: &str| object.get(key).and_then(Value::as_str).map(echo);
-            let reason = text("reason")
-                .or_else(|| text("message"))
-                .unwrap_or_default();
-            (text("error").unwrap_or_default(), reason)
-        }
-        _ => (String::new(), echo(&String::from_utf8_lossy(body))),
-    };
+    let (error, reason) = oauth_refusal(body);
 
     if error == "invalid_client" {
         return Error::InvalidCredentials(format!(
@@ -212,6 +203,21 @@ fn token_error(grant: &Grant<'_>, status: u16, body: &[u8]) -> Error {
             ))
         }
         _ => provider_error(TOKEN_ENDPOINT, Some(status), format!("{error}: {reason}")),
+    }
+}
+
+/// The `error` code and the reason of an OAuth refusal, echo-safe; the whole body as the
+/// reason when it is not the JSON object Zoom sends.
+fn oauth_refusal(body: &[u8]) -> (String, String) {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(object)) => {
+            let text = |key: &str| object.get(key).and_then(Value::as_str).map(echo);
+            let reason = text("reason")
+                .or_else(|| text("message"))
+                .unwrap_or_default();
+            (text("error").unwrap_or_default(), reason)
+        }
+        _ => (String::new(), echo(&String::from_utf8_lossy(body))),
     }
 }
 
@@ -267,11 +273,23 @@ fn revoke_token(
     if (200..300).contains(&response.status) {
         return Ok(());
     }
-    let message = echo(&String::from_utf8_lossy(&response.body));
+    let (error, reason) = oauth_refusal(&response.body);
+    // Zoom calls the token itself invalid: it was revoked, rotated away or has expired, so
+    // nothing is left to revoke. Wrong client credentials are not that: the grant lives on.
+    let invalid_token = error == "invalid_grant"
+        || error == "invalid_token"
+        || reason.to_ascii_lowercase().contains("invalid token");
+    if response.status == 400 && invalid_token {
+        p.log(
+            Level::Info,
+            "zoom says the token is no longer valid: nothing left to revoke",
+        );
+        return Ok(());
+    }
     Err(provider_error(
         REVOKE_ENDPOINT,
         Some(response.status),
-        message,
+        format!("{error}: {reason}"),
     ))
 }
 

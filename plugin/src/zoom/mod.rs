@@ -51,7 +51,7 @@ use self::http::Budget;
 use self::platform::Level;
 use self::store::{AuthKind, PendingAuthorization, StoredConnection};
 use crate::model::{
-    AuthMethod, AuthorizationRequest, Connection, Error, ParameterSpec, PluginInfo,
+    AuthMethod, AuthorizationRequest, Connection, Error, ParameterSpec, PluginInfo, ProviderFailure,
 };
 
 /// The hosts the plugin talks to: OAuth at `zoom.us`, the REST API at `api.zoom.us`.
@@ -243,6 +243,10 @@ pub fn disconnect(p: &mut impl Platform) -> Result<(), Error> {
     let revocable = |c: &StoredConnection| {
         !c.access_token.is_empty() || c.refresh_token.as_ref().is_some_and(|t| !t.is_empty())
     };
+    // A refresh token lives for months and can mint access tokens: if it may still be valid
+    // at Zoom, the operator is told rather than left believing access was withdrawn. An access
+    // token alone expires within the hour, and its only copy is deleted below.
+    let mut unrevoked = None;
     if let Some(connection) = stored.filter(revocable) {
         let mut budget = Budget::new();
         match auth::revoke(p, &mut budget, &connection) {
@@ -253,6 +257,13 @@ pub fn disconnect(p: &mut impl Platform) -> Result<(), Error> {
                     describe_error(&error)
                 );
                 p.log(Level::Warn, &message);
+                if connection
+                    .refresh_token
+                    .as_ref()
+                    .is_some_and(|t| !t.is_empty())
+                {
+                    unrevoked = Some(error);
+                }
             }
         }
     }
@@ -264,10 +275,29 @@ pub fn disconnect(p: &mut impl Platform) -> Result<(), Error> {
             failure.get_or_insert(format!("could not delete `{key}`: {message}"));
         }
     }
-    match failure {
-        Some(message) => Err(Error::Storage(message)),
-        None => Ok(()),
+    match (failure, unrevoked) {
+        (Some(message), _) => Err(Error::Storage(message)),
+        (None, Some(error)) => Err(not_revoked(&error)),
+        (None, None) => Ok(()),
     }
+}
+
+/// The grant may outlive the deleted connection: say what failed and what to do.
+fn not_revoked(error: &Error) -> Error {
+    let status = match error {
+        Error::ProviderError(failure) => failure.status,
+        _ => None,
+    };
+    Error::ProviderError(ProviderFailure {
+        endpoint: "POST /oauth/revoke".to_string(),
+        status,
+        message: format!(
+            "the stored connection was deleted, but zoom did not revoke the grant ({}); it \
+             stays valid until removed: remove the app under Manage > Added Apps in the Zoom \
+             App Marketplace",
+            describe_error(error)
+        ),
+    })
 }
 
 /// One line for any error, for logs and listing summaries.

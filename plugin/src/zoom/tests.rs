@@ -627,7 +627,7 @@ fn disconnect_revokes_the_access_token_when_revoking_the_refresh_token_fails() {
     fake.connected(AuthKind::AuthorizationCode);
     fake.expect(
         "POST /oauth/revoke",
-        oauth_error("invalid_request", "Invalid token"),
+        oauth_error("invalid_client", "Invalid client_id or client_secret"),
     )
     .expect(
         "POST /oauth/revoke",
@@ -663,6 +663,58 @@ fn disconnect_deletes_even_when_revoking_fails_and_logs_without_the_token() {
             .iter()
             .any(|w| w.starts_with("could not revoke the zoom token"))
     );
+}
+
+/// A refresh token Zoom no longer accepts (rotated away, revoked, expired) has nothing left to
+/// revoke: the grant is over, and that is a successful disconnect.
+#[test]
+fn disconnect_treats_a_token_zoom_calls_invalid_as_already_revoked() {
+    let mut fake = Fake::new();
+    fake.connected(AuthKind::AuthorizationCode);
+    fake.expect(
+        "POST /oauth/revoke",
+        oauth_error("invalid_grant", "Invalid Token!"),
+    );
+
+    disconnect(&mut fake).unwrap();
+
+    assert_eq!(fake.sent.len(), 1);
+    assert!(fake.kv.is_empty());
+}
+
+/// `disconnect` once reported success when Zoom could not be reached: the stored connection
+/// was gone but the months-long refresh token still valid at Zoom, and nobody was told.
+#[test]
+fn disconnect_that_cannot_revoke_a_refresh_token_deletes_every_key_and_says_so() {
+    let mut fake = Fake::new();
+    fake.connected(AuthKind::AuthorizationCode);
+    for _ in 0..2 {
+        fake.expect_failure(
+            "POST /oauth/revoke",
+            TransportError::Denied("not allowed".into()),
+        );
+    }
+
+    let error = disconnect(&mut fake).unwrap_err();
+
+    let Error::ProviderError(failure) = &error else {
+        panic!("expected a provider error, got {error:?}");
+    };
+    assert_eq!(failure.endpoint, "POST /oauth/revoke");
+    assert!(
+        failure
+            .message
+            .starts_with("the stored connection was deleted, but zoom did not revoke the grant"),
+        "{}",
+        failure.message
+    );
+    assert!(
+        failure.message.contains("Added Apps"),
+        "{}",
+        failure.message
+    );
+    assert!(!failure.message.contains("RT_1"), "{}", failure.message);
+    assert!(fake.kv.is_empty());
 }
 
 #[test]
