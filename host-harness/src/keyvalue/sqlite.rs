@@ -20,6 +20,7 @@ impl SqliteBackend {
                 StoreError::Backend(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
+        create_private(path)?;
         let connection = Connection::open(path)
             .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
         connection
@@ -46,6 +47,24 @@ impl SqliteBackend {
         self.connection
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Creates a new store file readable by its owner alone: values are encrypted, but namespaces
+/// and keys are not, and SQLite gives its journal files the permissions of the database. An
+/// existing file keeps the permissions it has.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Backend(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -150,5 +169,44 @@ impl Backend for SqliteBackend {
             )
             .map(|n| n.max(0) as u64)
             .map_err(backend_error)
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// New stores were created 0644: every local user could read which plugins are connected
+    /// and under which keys.
+    #[test]
+    fn a_new_store_and_its_journal_are_readable_by_the_owner_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let store = SqliteBackend::open(&path).unwrap();
+        store.set("zoom", "connection", b"sealed").unwrap();
+
+        assert_eq!(mode(&path), 0o600);
+        let wal = dir.path().join("store.db-wal");
+        assert!(wal.exists(), "WAL mode keeps a journal beside the store");
+        assert_eq!(mode(&wal), 0o600);
+    }
+
+    #[test]
+    fn an_existing_store_keeps_its_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        drop(SqliteBackend::open(&path).unwrap());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+
+        let store = SqliteBackend::open(&path).unwrap();
+        store.set("zoom", "k", b"v").unwrap();
+        assert_eq!(mode(&path), 0o640);
+        assert_eq!(store.get("zoom", "k").unwrap().as_deref(), Some(&b"v"[..]));
     }
 }

@@ -321,3 +321,19 @@ fn help_and_version_exit_0_on_stdout() {
     assert!(version.stdout.starts_with("harness "), "{}", version.stdout);
     assert!(help.stderr.is_empty() && version.stderr.is_empty());
 }
+
+/// `--users 100000000000` once aborted the mock on a failed allocation.
+#[test]
+fn mock_zoom_refuses_an_organisation_larger_than_it_can_hold() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .harness("mock-zoom")
+        .args(["--users", "100000000000"])
+        .run()
+        .expect_error(&["--users", "at most 2000000"]);
+    sandbox
+        .harness("mock-zoom")
+        .args(["--users", "many"])
+        .run()
+        .expect_error(&["--users", "\"many\" is not a number of accounts"]);
+}

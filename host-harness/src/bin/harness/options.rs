@@ -184,8 +184,8 @@ pub enum Command {
         /// Port on 127.0.0.1; 0 picks a free one.
         #[arg(long, default_value_t = 0)]
         port: u16,
-        /// Accounts in the generated organisation.
-        #[arg(long)]
+        /// Accounts in the generated organisation (at most 2,000,000).
+        #[arg(long, value_parser = organisation_size)]
         users: Option<usize>,
         /// Seed of the generated organisation.
         #[arg(long)]
@@ -208,4 +208,20 @@ pub enum Command {
     },
     /// Run the whole job against the built-in mock: connect, list, evaluate, report.
     Demo,
+}
+
+/// The largest organisation `mock-zoom` generates. The mock holds every account in memory:
+/// a typo of a few extra digits would otherwise end in an allocation failure, not an error.
+const MAX_MOCK_USERS: usize = 2_000_000;
+
+fn organisation_size(text: &str) -> Result<usize, String> {
+    let users: usize = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of accounts"))?;
+    if users > MAX_MOCK_USERS {
+        return Err(format!(
+            "{users} accounts is more than the mock holds; at most {MAX_MOCK_USERS}"
+        ));
+    }
+    Ok(users)
 }
