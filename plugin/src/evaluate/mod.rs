@@ -90,6 +90,9 @@
 //! - Offboarding supersedes the access rule and the privileged roles: an offboarded owner's
 //!   account should not exist at all, and failing it on policy during the grace period would
 //!   make the grace period meaningless.
+//! - An offboarding date after the evaluation time (a leaving date recorded ahead, or a run
+//!   reproduced at an earlier time) means the owner is still employed then: the policy
+//!   decides, and the grace period starts only at that date.
 //! - On-leave staff are still employed and are judged exactly like active staff.
 //! - Tickets cover their staff member through the member's primary email and aliases only, not
 //!   through an account email mapped to the member.
@@ -701,14 +704,25 @@ impl<'r> Judge<'r> {
     /// and the privileged roles are checked independently.
     fn owned(&self, subject: &Subject<'r>, owner: Candidate<'r>, verdict: &mut Verdict) {
         let owner = owner.member;
-        match owner.status {
-            StaffStatus::Offboarded => {
+        match (owner.status, owner.offboarded_at) {
+            // A leaving date still to come (or a run reproduced at an earlier time): at the
+            // evaluation time the owner is employed, and the policy decides.
+            (StaffStatus::Offboarded, Some(leaves_at)) if self.at() < leaves_at => {
+                verdict.note(|| {
+                    format!(
+                        "owner is offboarded as of {}, after the evaluation time: still \
+                         employed, judged as active",
+                        text::timestamp(leaves_at)
+                    )
+                });
+            }
+            (StaffStatus::Offboarded, _) => {
                 verdict.decided_by = Ruling::Offboarding;
                 self.offboarded(subject, owner, verdict);
                 return;
             }
-            StaffStatus::Active => verdict.note(|| "owner is active".to_owned()),
-            StaffStatus::OnLeave => {
+            (StaffStatus::Active, _) => verdict.note(|| "owner is active".to_owned()),
+            (StaffStatus::OnLeave, _) => {
                 verdict.note(|| "owner is on leave: still employed, judged as active".to_owned())
             }
         }
@@ -747,16 +761,9 @@ impl<'r> Judge<'r> {
         } else {
             (FindingState::Failing, "ended")
         };
-        // A directory may record a leaving date still to come (or a run may be reproduced at
-        // an earlier time): the member is offboarded, but not yet in the past tense.
-        let left = if self.at() < offboarded_at {
-            "is offboarded as of"
-        } else {
-            "was offboarded at"
-        };
         let (offboarded_at, ends_at) = (text::timestamp(offboarded_at), text::timestamp(ends_at));
         let reason = format!(
-            "Account {} still has access although its owner {member} {left} \
+            "Account {} still has access although its owner {member} was offboarded at \
              {offboarded_at}; offboarded staff must lose access within a grace period of {}, \
              which {ends} at {ends_at}.",
             subject.shown,
@@ -765,7 +772,7 @@ impl<'r> Judge<'r> {
         verdict.raise(Check::OffboardedWithAccess, state, verdict.owner(), reason);
         verdict.note(|| {
             format!(
-                "owner {left} {offboarded_at}; the grace period {ends} at {ends_at}: {}",
+                "owner was offboarded at {offboarded_at}; the grace period {ends} at {ends_at}: {}",
                 state_name(state)
             )
         });
@@ -850,7 +857,7 @@ impl<'r> Judge<'r> {
             verdict.owner(),
             reason,
         );
-        verdict.note(|| format!("ticket-based policy: owner {problem}"));
+        verdict.note(|| format!("ticket-based policy: not met by the owner, {problem}"));
     }
 
     fn privilege(&self, subject: &Subject<'r>, owner: &'r StaffMember, verdict: &mut Verdict) {

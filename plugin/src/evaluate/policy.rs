@@ -35,16 +35,20 @@ pub(super) struct RoleSet {
 
 impl RoleSet {
     pub fn new(roles: &[String]) -> Self {
-        let roles: HashSet<String> = roles
-            .iter()
-            .map(|role| normalised(role).into_owned())
+        let mut set = HashSet::default();
+        // Shown as the operator wrote them (the first spelling of each), in a fixed order.
+        let mut shown: Vec<(String, &str)> = Vec::new();
+        for role in roles {
+            let key = normalised(role).into_owned();
             // A blank role on a staff record must not satisfy a blank entry in a policy list.
-            .filter(|role| !role.is_empty())
-            .collect();
-        let mut shown: Vec<&str> = roles.iter().map(String::as_str).collect();
+            if !key.is_empty() && set.insert(key.clone()) {
+                shown.push((key, role.trim()));
+            }
+        }
         shown.sort_unstable();
+        let shown: Vec<&str> = shown.into_iter().map(|(_, written)| written).collect();
         let shown = text::roles(&shown).to_string();
-        RoleSet { roles, shown }
+        RoleSet { roles: set, shown }
     }
 
     /// The first of the member's org roles in the set, in the member's order.
@@ -56,7 +60,7 @@ impl RoleSet {
             .find(|role| self.roles.contains(normalised(role).as_ref()))
     }
 
-    /// The roles as reasons show them: normalised, sorted, quoted.
+    /// The roles as reasons show them: as first written, sorted, quoted.
     pub fn shown(&self) -> &str {
         &self.shown
     }
