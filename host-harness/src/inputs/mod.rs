@@ -102,7 +102,7 @@ use crate::types::{AccessTicket, Policy, StaffMember};
 pub use self::policy::parse_policy;
 pub use self::staff::parse_staff;
 pub use self::tickets::parse_tickets;
-pub use self::time::{TimeError, format_time, parse_duration, parse_time};
+pub use self::time::{TimeError, format_time, parse_duration, parse_instant, parse_time};
 
 /// Which input file a problem is in, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,6 +269,52 @@ pub fn load_policy(path: &Path) -> Result<Policy, InputError> {
     parse_policy(&path.display().to_string(), &text)
 }
 
+/// Checks the policy's mappings against the directory they point into. A mapping is for an
+/// account under an address the directory does not know (a personal or old address); one
+/// whose account is another member's primary email or alias would silently hand that
+/// member's account to someone else, an offboarded person's to an active one, say.
+pub fn check_mappings(policy: &Policy, staff: &[StaffMember]) -> Result<(), String> {
+    let key = |address: &str| address.trim().to_lowercase();
+    let mut owners: std::collections::HashMap<String, &StaffMember> =
+        std::collections::HashMap::new();
+    for member in staff {
+        for address in std::iter::once(&member.email).chain(&member.aliases) {
+            owners.entry(key(address)).or_insert(member);
+        }
+    }
+    for mapping in &policy.mappings {
+        let Some(owner) = owners.get(&key(&mapping.account)) else {
+            continue;
+        };
+        if key(&owner.email) == key(&mapping.staff)
+            || owner
+                .aliases
+                .iter()
+                .any(|alias| key(alias) == key(&mapping.staff))
+        {
+            continue;
+        }
+        return Err(format!(
+            "the mapping of account {} to {} is refused: {} is already in the staff directory, \
+             as {} ({}); mappings are for addresses the directory does not know",
+            mapping.account.trim(),
+            mapping.staff.trim(),
+            mapping.account.trim(),
+            owner.email.trim(),
+            staff_status_name(owner.status),
+        ));
+    }
+    Ok(())
+}
+
+fn staff_status_name(status: crate::types::StaffStatus) -> &'static str {
+    match status {
+        crate::types::StaffStatus::Active => "active",
+        crate::types::StaffStatus::OnLeave => "on leave",
+        crate::types::StaffStatus::Offboarded => "offboarded",
+    }
+}
+
 /// Reads a file as UTF-8, saying where it is not: spreadsheet programs still save UTF-16 and
 /// legacy code pages, and a person needs the line to find the bad character.
 fn read_text(kind: FileKind, path: &Path) -> Result<String, InputError> {
@@ -347,6 +393,46 @@ mod tests {
         fn drop(&mut self) {
             let _ = std::fs::remove_file(&self.0);
         }
+    }
+
+    /// A mapping of an offboarded member's own address to an active member made that
+    /// member's account look allowed, silently.
+    #[test]
+    fn a_mapping_of_another_members_address_is_refused_and_names_both() {
+        let staff = parse_staff(
+            "staff.csv",
+            "email,status,offboarded_at,aliases\n\
+             jo@acme.example,active,,jo.old@acme.example\n\
+             kim@acme.example,offboarded,2026-11-01,\n",
+            Format::Csv,
+        )
+        .unwrap();
+        let policy = |account: &str, to: &str| {
+            parse_policy(
+                "policy.toml",
+                &format!(
+                    "access = \"all-staff\"\n[[mappings]]\naccount = \"{account}\"\nstaff = \"{to}\"\n"
+                ),
+            )
+            .unwrap()
+        };
+
+        let refused = check_mappings(&policy(" KIM@acme.example", "jo@acme.example"), &staff);
+        assert_eq!(
+            refused.unwrap_err(),
+            "the mapping of account KIM@acme.example to jo@acme.example is refused: \
+             KIM@acme.example is already in the staff directory, as kim@acme.example \
+             (offboarded); mappings are for addresses the directory does not know"
+        );
+        // Addresses outside the directory, and a member's own alias mapped to them, are fine.
+        assert!(
+            check_mappings(
+                &policy("jo.personal@mail.example", "jo@acme.example"),
+                &staff
+            )
+            .is_ok()
+        );
+        assert!(check_mappings(&policy("jo.old@acme.example", "jo@acme.example"), &staff).is_ok());
     }
 
     #[test]

@@ -32,7 +32,11 @@ pub enum TimeError {
     )]
     Empty,
     /// A date and a time of day, but no zone: the instant it names is unknown.
-    #[error("\"{0}\" has no time zone; add Z for UTC or an offset, as in {0}Z or {0}+01:00")]
+    #[error(
+        "\"{0}\" has no time zone; add Z for UTC or an offset, as in {z} or {offset}",
+        z = rfc3339_example(.0, "Z"),
+        offset = rfc3339_example(.0, "+01:00")
+    )]
     NoZone(String),
     /// A bare number, perhaps seconds since the epoch, perhaps milliseconds.
     #[error(
@@ -45,6 +49,18 @@ pub enum TimeError {
          2026-11-01)"
     )]
     Invalid(String),
+}
+
+/// A zone-less date-time completed into valid RFC 3339: a `T` between date and time, the
+/// seconds RFC 3339 requires, then `zone`.
+fn rfc3339_example(text: &str, zone: &str) -> String {
+    let mut example = text.replacen(' ', "T", 1);
+    // `2026-11-01T12:00` has no seconds, which RFC 3339 does not allow to be left out.
+    if example.len() == "2026-11-01T12:00".len() {
+        example.push_str(":00");
+    }
+    example.push_str(zone);
+    example
 }
 
 /// Which end of the day a date alone stands for.
@@ -60,6 +76,13 @@ pub(super) enum DateMeans {
 /// day in UTC (`2026-11-01` is `2026-11-02T00:00:00Z`). Returns seconds since the epoch.
 pub fn parse_time(s: &str) -> Result<i64, TimeError> {
     parse_time_as(s, DateMeans::EndOfDay)
+}
+
+/// Parses an evaluation time (`--at`): RFC 3339 with a zone, or a date alone meaning the start
+/// of that day in UTC, so that `--at 2026-11-01` judges the state on the first of November,
+/// before anything that ends "on 2026-11-01" has ended.
+pub fn parse_instant(s: &str) -> Result<i64, TimeError> {
+    parse_time_as(s, DateMeans::StartOfDay)
 }
 
 /// Parses a time, reading a date alone as `means` says.
@@ -249,14 +272,40 @@ mod tests {
             "\"2026-11-01T12:00:00\" has no time zone; add Z for UTC or an offset, as in \
              2026-11-01T12:00:00Z or 2026-11-01T12:00:00+01:00"
         );
-        assert!(matches!(
-            parse_time("2026-11-01 12:00"),
-            Err(TimeError::NoZone(_))
-        ));
-        assert!(matches!(
-            parse_time("2026-11-01T12:00"),
-            Err(TimeError::NoZone(_))
-        ));
+        // The example must itself be accepted: RFC 3339 wants the seconds and the `T`.
+        for text in [
+            "2026-11-01 12:00",
+            "2026-11-01T12:00",
+            "2026-11-01 12:00:00",
+        ] {
+            let err = parse_time(text).unwrap_err();
+            assert!(matches!(err, TimeError::NoZone(_)), "{text}");
+            let message = err.to_string();
+            assert!(
+                message.contains("as in 2026-11-01T12:00:00Z or"),
+                "{message}"
+            );
+            let suggested = message.split("as in ").nth(1).unwrap();
+            for example in suggested.split(" or ") {
+                assert!(
+                    parse_time(example).is_ok(),
+                    "suggested {example:?} is refused"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_evaluation_time_given_as_a_date_is_the_start_of_that_day() {
+        assert_eq!(
+            parse_instant("2026-11-01"),
+            parse_time("2026-11-01T00:00:00Z")
+        );
+        assert_eq!(parse_time("2026-11-01"), parse_time("2026-11-02T00:00:00Z"));
+        assert_eq!(
+            parse_instant("2026-11-01T12:00:00+01:00"),
+            parse_time("2026-11-01T11:00:00Z")
+        );
     }
 
     #[test]

@@ -289,7 +289,7 @@ fn explain_of_an_email_no_account_has_exits_2() {
     evaluate_saved(&sandbox, &users, DEMO_STAFF.as_ref(), DEMO_POLICY.as_ref())
         .args(["--explain", "nobody@nowhere.example"])
         .run()
-        .expect_error(&["no account with the email nobody@nowhere.example"]);
+        .expect_error(&["no account with the email \"nobody@nowhere.example\""]);
 }
 
 #[test]
@@ -420,5 +420,77 @@ fn a_users_file_whose_counts_disagree_with_its_accounts_is_inconclusive() {
     assert!(
         reason.contains("holds 10 accounts but says 2400 were listed"),
         "{reason}"
+    );
+}
+
+/// From an incomplete listing, accounts that matched nobody were counted and explained as
+/// "allowed", and `--explain` exited 2 without saying why.
+#[test]
+fn accounts_left_unjudged_by_an_incomplete_listing_are_counted_and_explained_as_such() {
+    let mock = Mock::start();
+    let sandbox = connected(&mock);
+    let users = save_listing(&sandbox, &mock);
+    let complete = evaluate_saved(&sandbox, &users, DEMO_STAFF.as_ref(), DEMO_POLICY.as_ref())
+        .args(["--format", "json"])
+        .run()
+        .expect_code(1)
+        .json();
+    let stranger = first_failing(&complete, "not-in-directory")["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let unknown = findings(&complete)
+        .iter()
+        .filter(|f| f["check"] == "not-in-directory")
+        .count();
+
+    let mut listing: Value =
+        serde_json::from_str(&std::fs::read_to_string(&users).unwrap()).unwrap();
+    listing["complete"] = Value::Bool(false);
+    listing["incomplete_reason"] = Value::String("stopped after page 8".into());
+    let partial = sandbox.write("partial.json", listing.to_string());
+
+    let report = evaluate_saved(
+        &sandbox,
+        &partial,
+        DEMO_STAFF.as_ref(),
+        DEMO_POLICY.as_ref(),
+    )
+    .args(["--format", "json"])
+    .run()
+    .expect_code(2)
+    .json();
+    let summary = &report["summary"];
+    assert_eq!(summary["unjudged"], unknown, "{summary}");
+    let counted = ["allowed", "failing", "due", "unjudged"]
+        .iter()
+        .map(|key| summary[key].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(counted, 2_400);
+
+    let run = evaluate_saved(
+        &sandbox,
+        &partial,
+        DEMO_STAFF.as_ref(),
+        DEMO_POLICY.as_ref(),
+    )
+    .args(["--explain", &stranger])
+    .run()
+    .expect_code(2);
+    assert!(
+        run.stdout.contains("  decided by    inconclusive\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("  verdict       not judged: the listing is incomplete\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("INCONCLUSIVE: stopped after page 8\n"),
+        "{}",
+        run.stdout
     );
 }

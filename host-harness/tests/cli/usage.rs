@@ -336,4 +336,21 @@ fn mock_zoom_refuses_an_organisation_larger_than_it_can_hold() {
         .args(["--users", "many"])
         .run()
         .expect_error(&["--users", "\"many\" is not a number of accounts"]);
+    sandbox
+        .harness("mock-zoom")
+        .args(["--users", "99999999999999999999"])
+        .run()
+        .expect_error(&["--users", "at most 2000000"]);
+}
+
+#[test]
+fn explain_refuses_a_report_format_it_would_ignore() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .harness("evaluate")
+        .zoom_offline(&sandbox.store())
+        .args(["--staff", "s.csv", "--policy", "p.toml"])
+        .args(["--explain", "jo@acme.example", "--format", "json"])
+        .run()
+        .expect_error(&["--explain", "--format"]);
 }

@@ -395,6 +395,14 @@ async fn evaluate(global: &GlobalOptions, args: &PluginArgs, job: EvaluateJob) -
     // Read every input before touching the provider, so a typo fails in milliseconds.
     let staff = inputs::load_staff(&job.staff)?;
     let policy = inputs::load_policy(&job.policy)?;
+    inputs::check_mappings(&policy, &staff)
+        .map_err(|e| anyhow!("{}: {e}", job.policy.display()))?;
+    if staff.is_empty() {
+        eprintln!(
+            "warning: the staff directory {} is empty: every account with access will fail",
+            job.staff.display()
+        );
+    }
     let tickets = match &job.tickets {
         Some(path) => inputs::load_tickets(path)?,
         None => Vec::new(),
@@ -403,7 +411,7 @@ async fn evaluate(global: &GlobalOptions, args: &PluginArgs, job: EvaluateJob) -
         bail!("the policy is ticket-based: give the tickets with --tickets FILE");
     }
     let at = match &job.at {
-        Some(at) => inputs::parse_time(at).map_err(|e| anyhow!("--at: {e}"))?,
+        Some(at) => inputs::parse_instant(at).map_err(|e| anyhow!("--at: {e}"))?,
         None => chrono::Utc::now().timestamp(),
     };
     let preloaded = match &job.users {

@@ -161,8 +161,8 @@ pub enum Command {
         at: Option<String>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
-        /// Print how the verdict on this account was reached.
-        #[arg(long, value_name = "EMAIL")]
+        /// Print how the verdict on this account was reached (text, instead of the report).
+        #[arg(long, value_name = "EMAIL", conflicts_with = "format")]
         explain: Option<String>,
     },
     /// Certify a plugin component offline: contract, connection, listing, resilience,
@@ -215,9 +215,13 @@ pub enum Command {
 const MAX_MOCK_USERS: usize = 2_000_000;
 
 fn organisation_size(text: &str) -> Result<usize, String> {
-    let users: usize = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of accounts"))?;
+    let users: usize = text.parse().map_err(|_| {
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{text} accounts is more than the mock holds; at most {MAX_MOCK_USERS}")
+        } else {
+            format!("{text:?} is not a number of accounts")
+        }
+    })?;
     if users > MAX_MOCK_USERS {
         return Err(format!(
             "{users} accounts is more than the mock holds; at most {MAX_MOCK_USERS}"

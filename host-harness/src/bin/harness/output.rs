@@ -247,12 +247,21 @@ pub fn listing_line(summary: &types::ListingSummary) -> String {
 pub fn read_accounts_json(path: &Path) -> Result<(Vec<types::Account>, types::ListingSummary)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read users file {}", path.display()))?;
-    let listing: ListingJson = serde_json::from_str(&text).with_context(|| {
+    let not_a_listing = || {
         format!(
             "{} is not the output of `list-users --format json`",
             path.display()
         )
-    })?;
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).with_context(not_a_listing)?;
+    if !value.is_object() {
+        return Err(anyhow::anyhow!(
+            "expected an object with `complete`, `listed`, `expected` and `accounts`, found {}",
+            json_kind(&value)
+        ))
+        .with_context(not_a_listing);
+    }
+    let listing: ListingJson = serde_json::from_value(value).with_context(not_a_listing)?;
     let mut accounts = Vec::with_capacity(listing.accounts.len());
     for (index, a) in listing.accounts.into_iter().enumerate() {
         let at = |field: &str, value: Option<String>| -> Result<Option<i64>> {
@@ -295,13 +304,25 @@ pub fn read_accounts_json(path: &Path) -> Result<(Vec<types::Account>, types::Li
     if summary.complete && (listing.listed != listed || listing.expected != listed) {
         summary.complete = false;
         summary.incomplete_reason = Some(format!(
-            "{} holds {listed} accounts but says {} were listed of {} announced",
+            "{} holds {} but says {} were listed of {} announced",
             path.display(),
+            plural(accounts.len(), "account"),
             listing.listed,
             listing.expected
         ));
     }
     Ok((accounts, summary))
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 fn state_name(state: types::FindingState) -> &'static str {
@@ -353,6 +374,38 @@ pub struct Counts {
     pub failing: usize,
     pub due: usize,
     pub allowed: usize,
+    /// Matched nobody, but the listing is incomplete, so nothing was concluded about them.
+    pub unjudged: usize,
+}
+
+impl Counts {
+    /// "2400 accounts evaluated: 2390 allowed, 7 failing, 3 due", and the accounts left
+    /// unjudged when there are any.
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "{} evaluated: {} allowed, {} failing, {} due",
+            plural(self.accounts, "account"),
+            self.allowed,
+            self.failing,
+            self.due
+        );
+        if self.unjudged > 0 {
+            line.push_str(&format!(
+                ", {} not judged (matched nobody in an incomplete listing)",
+                self.unjudged
+            ));
+        }
+        line
+    }
+}
+
+/// "1 account", "2 accounts".
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 pub fn counts(evaluated: &Evaluated<'_>) -> Counts {
@@ -370,11 +423,14 @@ pub fn counts(evaluated: &Evaluated<'_>) -> Counts {
     };
     let failing = accounts_in(types::FindingState::Failing);
     let due = accounts_in(types::FindingState::Due);
+    let unjudged = |d: &&types::Decision| d.decided_by == types::Ruling::Inconclusive;
+    let allowed = evaluation.decisions.iter().filter(|d| d.allowed);
     Counts {
         accounts: evaluated.request().accounts.len(),
         failing: failing.len(),
         due: due.difference(&failing).count(),
-        allowed: evaluation.decisions.iter().filter(|d| d.allowed).count(),
+        allowed: allowed.clone().filter(|d| !unjudged(d)).count(),
+        unjudged: allowed.filter(unjudged).count(),
     }
 }
 
@@ -398,6 +454,7 @@ pub fn evaluation(evaluated: &Evaluated<'_>, format: ReportFormat) -> Result<()>
                 "allowed": counts.allowed,
                 "failing": counts.failing,
                 "due": counts.due,
+                "unjudged": counts.unjudged,
             },
             "findings": evaluated.findings().map(|(f, account, owner)| serde_json::json!({
                 "check": f.check,
@@ -427,10 +484,7 @@ pub fn evaluation(evaluated: &Evaluated<'_>, format: ReportFormat) -> Result<()>
     if let Some(reason) = &evaluation.inconclusive_reason {
         println!("INCONCLUSIVE: {reason}");
     }
-    println!(
-        "{} accounts evaluated: {} allowed, {} failing, {} due",
-        counts.accounts, counts.allowed, counts.failing, counts.due
-    );
+    println!("{}", counts.line());
     Ok(())
 }
 
@@ -466,7 +520,7 @@ pub fn explain(evaluated: &Evaluated<'_>, email: &str) -> Result<()> {
         .filter(|(_, account, _)| account.email.trim().to_lowercase() == wanted)
         .collect();
     if decisions.is_empty() {
-        bail!("no account with the email {email} was evaluated");
+        bail!("no account with the email {email:?} was evaluated");
     }
     for (d, account, owner) in decisions {
         println!(
@@ -493,13 +547,18 @@ pub fn explain(evaluated: &Evaluated<'_>, email: &str) -> Result<()> {
             .map(|(f, _, _)| f.state)
             .collect();
         let due_only = !states.is_empty() && states.iter().all(|s| *s == types::FindingState::Due);
-        if d.allowed {
+        if d.decided_by == types::Ruling::Inconclusive {
+            println!("  verdict       not judged: the listing is incomplete");
+        } else if d.allowed {
             println!("  verdict       allowed");
         } else if due_only {
             println!("  verdict       due: {}", d.checks.join(", "));
         } else {
             println!("  verdict       failing: {}", d.checks.join(", "));
         }
+    }
+    if let Some(reason) = &evaluated.evaluation().inconclusive_reason {
+        println!("INCONCLUSIVE: {reason}");
     }
     Ok(())
 }
