@@ -558,3 +558,31 @@ fn a_route_for_a_host_the_plugin_does_not_declare_is_reported() {
 
     assert!(run.stderr.contains("api.zoom.com"), "{}", run.stderr);
 }
+
+/// `disconnect`, `list-users` and `evaluate` once created a new, empty store (and key file)
+/// wherever a mistyped `--store` pointed.
+#[test]
+fn verbs_that_need_a_connection_do_not_create_a_store() {
+    let sandbox = Sandbox::new();
+    let missing = sandbox.path("typo.db");
+
+    let run = sandbox
+        .harness("disconnect")
+        .zoom_offline(&missing)
+        .run()
+        .expect_code(0);
+    assert!(
+        run.stderr
+            .contains("nothing to disconnect: there is no store at"),
+        "{}",
+        run.stderr
+    );
+    sandbox
+        .harness("list-users")
+        .zoom_offline(&missing)
+        .run()
+        .expect_error(&["there is no store at", "harness connect"]);
+
+    assert!(!missing.exists());
+    assert!(!sandbox.path("typo.db.key").exists());
+}

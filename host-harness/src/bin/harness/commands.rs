@@ -55,6 +55,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Disconnect { plugin } => {
             let host = host(global)?;
             let (loaded, _) = load(&host, &plugin.plugin).await?;
+            let store = store_path(&plugin)?;
+            if !store.exists() {
+                eprintln!(
+                    "nothing to disconnect: there is no store at {}",
+                    store.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let (mut session, _) = session(&loaded, &plugin).await?;
             session.disconnect().await?;
             eprintln!("disconnected; the plugin's stored state is deleted");
@@ -63,7 +71,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::ListUsers { plugin, format } => {
             let host = host(global)?;
             let (loaded, _) = load(&host, &plugin.plugin).await?;
-            let grants = grants(&plugin)?;
+            let grants = connected_grants(&plugin)?;
             check_routes(&loaded, &grants)?;
             let (accounts, summary) = list(&loaded, &grants).await?;
             match format {
@@ -243,29 +251,38 @@ pub async fn session(
     Ok((plugin.session(&grants).await?, grants))
 }
 
+/// Where the store is: `--store`, or the default under the user's data directory.
+fn store_path(args: &PluginArgs) -> Result<PathBuf> {
+    match &args.store {
+        Some(path) => Ok(path.clone()),
+        None => Ok(user_dir("XDG_DATA_HOME", ".local/share")
+            .ok_or_else(|| anyhow!("no --store given and no home directory to default to"))?
+            .join("store.db")),
+    }
+}
+
+/// [`grants`] for a verb that reads a connection: a store that does not exist is refused
+/// rather than created, so that a mistyped `--store` is not made into a new, empty one.
+fn connected_grants(args: &PluginArgs) -> Result<Grants> {
+    open_grants(args, true)
+}
+
 /// Storage, allow-list and routes from the flags.
 pub fn grants(args: &PluginArgs) -> Result<Grants> {
-    let path = match &args.store {
-        Some(path) => path.clone(),
-        None => user_dir("XDG_DATA_HOME", ".local/share")
-            .ok_or_else(|| anyhow!("no --store given and no home directory to default to"))?
-            .join("store.db"),
-    };
-    let key_file = args
-        .key_file
-        .clone()
-        .unwrap_or_else(|| StoreKey::default_file(&path));
-    let key = StoreKey::load_or_create(&key_file, &path)?;
-    let store = Encrypted::new(SqliteBackend::open(&path)?, key)
-        .with_context(|| format!("store {}", path.display()))?;
-    let mut grants = Grants::new(Arc::new(store));
-    grants.routes = args
+    open_grants(args, false)
+}
+
+fn open_grants(args: &PluginArgs, existing_store: bool) -> Result<Grants> {
+    // The flags first, so that a typo in them is named before anything touches the disk.
+    let routes = args
         .routes
         .iter()
         .map(|route| route.parse::<Route>().map_err(|e| anyhow!("--route: {e}")))
         .collect::<Result<_>>()?;
-    if !args.allow.is_empty() {
-        let allow = args
+    let allow = if args.allow.is_empty() {
+        None
+    } else {
+        let origins = args
             .allow
             .iter()
             .map(|origin| {
@@ -274,8 +291,26 @@ pub fn grants(args: &PluginArgs) -> Result<Grants> {
                     .map_err(|e| anyhow!("--allow: {e}"))
             })
             .collect::<Result<_>>()?;
-        grants.allow = Some(allow);
+        Some(origins)
+    };
+
+    let path = store_path(args)?;
+    if existing_store && !path.exists() {
+        bail!(
+            "not connected: there is no store at {}; connect first with `harness connect`",
+            path.display()
+        );
     }
+    let key_file = args
+        .key_file
+        .clone()
+        .unwrap_or_else(|| StoreKey::default_file(&path));
+    let key = StoreKey::load_or_create(&key_file, &path)?;
+    let store = Encrypted::new(SqliteBackend::open(&path)?, key)
+        .with_context(|| format!("store {}", path.display()))?;
+    let mut grants = Grants::new(Arc::new(store));
+    grants.routes = routes;
+    grants.allow = allow;
     Ok(grants)
 }
 
@@ -424,7 +459,7 @@ async fn evaluate(global: &GlobalOptions, args: &PluginArgs, job: EvaluateJob) -
     // Evaluating given accounts needs no stored connection: don't create or open a store.
     let grants = match &preloaded {
         Some(_) => Grants::new(Arc::new(host_harness::keyvalue::MemoryBackend::new())),
-        None => grants(args)?,
+        None => connected_grants(args)?,
     };
     check_routes(&plugin, &grants)?;
     let (accounts, listing) = match preloaded {
