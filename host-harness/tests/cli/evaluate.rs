@@ -36,6 +36,16 @@ fn findings(report: &Value) -> &Vec<Value> {
     report["findings"].as_array().expect("findings array")
 }
 
+/// The JSON report on a saved listing of the demo organisation with the demo inputs, which
+/// has failing findings (exit 1).
+fn demo_report(sandbox: &Sandbox, users: &Path) -> Value {
+    evaluate_saved(sandbox, users, DEMO_STAFF.as_ref(), DEMO_POLICY.as_ref())
+        .args(["--format", "json"])
+        .run()
+        .expect_code(1)
+        .json()
+}
+
 /// The first failing finding of `check`.
 fn first_failing<'a>(report: &'a Value, check: &str) -> &'a Value {
     findings(report)
@@ -162,11 +172,7 @@ fn explain_prints_the_trace_of_one_offboarded_account() {
     let mock = Mock::start();
     let sandbox = connected(&mock);
     let users = save_listing(&sandbox, &mock);
-    let report = evaluate_saved(&sandbox, &users, DEMO_STAFF.as_ref(), DEMO_POLICY.as_ref())
-        .args(["--format", "json"])
-        .run()
-        .expect_code(1)
-        .json();
+    let report = demo_report(&sandbox, &users);
     let finding = first_failing(&report, "offboarded-with-access");
     let email = finding["email"].as_str().unwrap();
     let id = finding["account_id"].as_str().unwrap();
@@ -213,11 +219,7 @@ fn explain_of_an_account_within_its_grace_period_says_due() {
     let mock = Mock::start();
     let sandbox = connected(&mock);
     let users = save_listing(&sandbox, &mock);
-    let report = evaluate_saved(&sandbox, &users, DEMO_STAFF.as_ref(), DEMO_POLICY.as_ref())
-        .args(["--format", "json"])
-        .run()
-        .expect_code(1)
-        .json();
+    let report = demo_report(&sandbox, &users);
     let finding = first_failing(&report, "offboarded-with-access");
     let (email, owner) = (
         finding["email"].as_str().unwrap(),
@@ -297,11 +299,7 @@ fn exceptions_for_every_failing_account_make_evaluate_exit_0() {
     let mock = Mock::start();
     let sandbox = connected(&mock);
     let users = save_listing(&sandbox, &mock);
-    let report = evaluate_saved(&sandbox, &users, DEMO_STAFF.as_ref(), DEMO_POLICY.as_ref())
-        .args(["--format", "json"])
-        .run()
-        .expect_code(1)
-        .json();
+    let report = demo_report(&sandbox, &users);
     let mut policy = std::fs::read_to_string(DEMO_POLICY).unwrap();
     for finding in findings(&report) {
         policy.push_str(&format!(
@@ -430,11 +428,7 @@ fn accounts_left_unjudged_by_an_incomplete_listing_are_counted_and_explained_as_
     let mock = Mock::start();
     let sandbox = connected(&mock);
     let users = save_listing(&sandbox, &mock);
-    let complete = evaluate_saved(&sandbox, &users, DEMO_STAFF.as_ref(), DEMO_POLICY.as_ref())
-        .args(["--format", "json"])
-        .run()
-        .expect_code(1)
-        .json();
+    let complete = demo_report(&sandbox, &users);
     let stranger = first_failing(&complete, "not-in-directory")["email"]
         .as_str()
         .unwrap()
