@@ -66,7 +66,8 @@
 //!    reported (`exception-expired`) and the account is judged as if there were none.
 //! 4. No owner: `unidentifiable-account`, `ambiguous-identity` or `not-in-directory`; the last
 //!    only from a complete listing, since it concludes from absence.
-//! 5. An offboarded owner: `offboarded-with-access`, due during the grace period.
+//! 5. An offboarded owner: `offboarded-with-access`, due during the grace period, when the
+//!    owner is also judged as in 6.
 //! 6. An active or on-leave owner: the access rule (`role-not-allowed`, `no-valid-ticket`) and,
 //!    for Owner and Admin accounts, the privileged roles (`privileged-not-allowed`).
 //!
@@ -87,9 +88,10 @@
 //!   names someone.
 //! - An unexpired exception silences every check, `offboarded-with-access` included: it is the
 //!   operator's explicit word. Several exceptions for one account: the longest-lasting decides.
-//! - Offboarding supersedes the access rule and the privileged roles: an offboarded owner's
-//!   account should not exist at all, and failing it on policy during the grace period would
-//!   make the grace period meaningless.
+//! - Once the grace period has ended, offboarding decides alone: the account should not
+//!   exist at all, and that one critical finding says so. Within the grace period the access
+//!   rule and the privileged roles still apply as for an employed owner: the grace period
+//!   defers removing the account, it does not excuse what was failing the day before.
 //! - An offboarding date after the evaluation time (a leaving date recorded ahead, or a run
 //!   reproduced at an earlier time) means the owner is still employed then: the policy
 //!   decides, and the grace period starts only at that date.
@@ -419,7 +421,7 @@ impl Verdict {
     /// due, so any of them denies.
     fn conclude(mut self, account: u32) -> (Decision, Vec<Raised>) {
         if let Some(trace) = &mut self.trace {
-            trace.push(conclusion(&self.raised));
+            trace.push(conclusion(self.decided_by, &self.raised));
         }
         let decision = Decision {
             account,
@@ -438,7 +440,10 @@ impl Verdict {
 }
 
 /// The last trace line: the outcome.
-fn conclusion(raised: &[Raised]) -> String {
+fn conclusion(decided_by: Ruling, raised: &[Raised]) -> String {
+    if raised.is_empty() && decided_by == Ruling::Inconclusive {
+        return "not judged: no failing or due check, and none concluded from absence".to_owned();
+    }
     if raised.is_empty() {
         return "allowed: no failing or due check".to_owned();
     }
@@ -718,7 +723,13 @@ impl<'r> Judge<'r> {
             }
             (StaffStatus::Offboarded, _) => {
                 verdict.decided_by = Ruling::Offboarding;
-                self.offboarded(subject, owner, verdict);
+                if self.offboarded(subject, owner, verdict) == FindingState::Failing {
+                    return;
+                }
+                // Within the grace period the policy still applies: leaving defers the
+                // removal of the account, it does not excuse what was failing before.
+                self.access_rule(subject, owner, verdict);
+                self.privilege(subject, owner, verdict);
                 return;
             }
             (StaffStatus::Active, _) => verdict.note(|| "owner is active".to_owned()),
@@ -732,7 +743,13 @@ impl<'r> Judge<'r> {
         self.privilege(subject, owner, verdict);
     }
 
-    fn offboarded(&self, subject: &Subject<'r>, owner: &'r StaffMember, verdict: &mut Verdict) {
+    /// Raises `offboarded-with-access`, and says whether it is failing or only due.
+    fn offboarded(
+        &self,
+        subject: &Subject<'r>,
+        owner: &'r StaffMember,
+        verdict: &mut Verdict,
+    ) -> FindingState {
         let member = text::member(owner);
         let Some(offboarded_at) = owner.offboarded_at else {
             let reason = format!(
@@ -750,7 +767,7 @@ impl<'r> Judge<'r> {
             verdict.note(|| {
                 "owner is offboarded with no offboarding date: no grace period, failing".to_owned()
             });
-            return;
+            return FindingState::Failing;
         };
 
         let grace = self.request.policy.offboarding_grace;
@@ -776,6 +793,7 @@ impl<'r> Judge<'r> {
                 state_name(state)
             )
         });
+        state
     }
 
     fn access_rule(&self, subject: &Subject<'r>, owner: &'r StaffMember, verdict: &mut Verdict) {

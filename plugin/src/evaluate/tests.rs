@@ -902,17 +902,30 @@ fn grace_beyond_the_timestamp_range_ends_at_the_end_of_time_instead_of_wrapping(
     }
 }
 
+/// The grace period once silenced the policy: an Admin account failing its checks the day
+/// before its owner left showed only a due finding the day after, and the run exited 0.
 #[test]
-fn offboarding_supersedes_the_access_rule_and_privileged_roles() {
+fn within_the_grace_period_the_policy_still_applies_and_after_it_offboarding_decides_alone() {
     let admin = account("jo@example.com").with(|a| a.role = "Admin".to_owned());
     let mut request = request(vec![admin], vec![offboarded(jo(), Some(AT - DAY))]);
     request.policy.access = AccessRule::TicketBased;
     request.policy.privileged_roles = Some(vec!["it".to_owned()]);
-    let evaluation = evaluate(&request);
 
+    let evaluation = evaluate(&request);
     assert_eq!(
         summary(&request, &evaluation),
-        [("offboarded-with-access", Due, "jo@example.com")]
+        [
+            ("no-valid-ticket", Failing, "jo@example.com"),
+            ("privileged-not-allowed", Failing, "jo@example.com"),
+            ("offboarded-with-access", Due, "jo@example.com"),
+        ]
+    );
+    assert_eq!(one_decision(&evaluation).decided_by, Ruling::Offboarding);
+
+    request.at = AT + 7 * DAY;
+    assert_eq!(
+        summary(&request, &evaluate(&request)),
+        [("offboarded-with-access", Failing, "jo@example.com")]
     );
 }
 
@@ -987,6 +1000,10 @@ fn incomplete_listing_suppresses_not_in_directory_but_keeps_presence_findings() 
     let ghost = &evaluation.decisions[0];
     assert_eq!(email_of(&request, ghost.account), "ghost@example.com");
     assert_eq!(ghost.decided_by, Ruling::Inconclusive);
+    assert_eq!(
+        ghost.trace.last().map(String::as_str),
+        Some("not judged: no failing or due check, and none concluded from absence")
+    );
     assert!(ghost.allowed);
     assert!(traced(
         ghost,
@@ -1734,10 +1751,10 @@ fn every_trace_starts_with_the_match_and_ends_with_the_outcome() {
             first.contains(trimmed) || first.contains("no usable email"),
             "{first:?}"
         );
-        let expected = if decision.allowed {
-            "allowed:"
-        } else {
-            "not allowed:"
+        let expected = match (decision.allowed, decision.decided_by) {
+            (true, Ruling::Inconclusive) => "not judged:",
+            (true, _) => "allowed:",
+            (false, _) => "not allowed:",
         };
         assert!(last.starts_with(expected), "{decision:#?}");
     }
@@ -1855,12 +1872,15 @@ fn owner_leaving_after_the_evaluation_time_is_judged_by_the_policy() {
     let evaluation = evaluate(&ticketed);
     assert_eq!(check_ids(&evaluation), ["no-valid-ticket"]);
 
-    // From the leaving date on, offboarding decides again, with its grace period.
+    // From the leaving date on, offboarding is due as well, and the policy still applies.
     ticketed.at = AT + 30 * DAY;
     let evaluation = evaluate(&ticketed);
     assert_eq!(
         summary(&ticketed, &evaluation),
-        [("offboarded-with-access", Due, "jo@example.com")]
+        [
+            ("no-valid-ticket", Failing, "jo@example.com"),
+            ("offboarded-with-access", Due, "jo@example.com"),
+        ]
     );
 }
 

@@ -468,7 +468,8 @@ pub fn evaluation(evaluated: &Evaluated<'_>, format: ReportFormat) -> Result<()>
             "accounts": evaluated.decisions().map(|(d, account, owner)| serde_json::json!({
                 "email": account.email,
                 "account_id": account.id,
-                "allowed": d.allowed,
+                // Unjudged accounts are not counted as allowed; not shown as allowed either.
+                "allowed": d.allowed && d.decided_by != types::Ruling::Inconclusive,
                 "staff_email": owner.map(|m| &m.email),
                 "matched_via": d.matched.as_ref().map(|m| via_name(m.via)),
                 "decided_by": ruling_name(d.decided_by),
@@ -482,7 +483,7 @@ pub fn evaluation(evaluated: &Evaluated<'_>, format: ReportFormat) -> Result<()>
     }
     findings_table(evaluated);
     if let Some(reason) = &evaluation.inconclusive_reason {
-        println!("INCONCLUSIVE: {reason}");
+        println!("INCONCLUSIVE: {}", clean(reason));
     }
     println!("{}", counts.line());
     Ok(())
@@ -558,7 +559,7 @@ pub fn explain(evaluated: &Evaluated<'_>, email: &str) -> Result<()> {
         }
     }
     if let Some(reason) = &evaluated.evaluation().inconclusive_reason {
-        println!("INCONCLUSIVE: {reason}");
+        println!("INCONCLUSIVE: {}", clean(reason));
     }
     Ok(())
 }
