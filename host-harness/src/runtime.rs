@@ -206,6 +206,11 @@ impl Host {
             .precompile_compatibility_hash()
             .hash(&mut hasher);
         let path = dir.join(format!("{sha256}-{:016x}.cwasm", hasher.finish()));
+        if let Err(why) = trusted_cache(dir, &path) {
+            // Native code from a place others can write would run outside the sandbox.
+            tracing::warn!(path = %dir.display(), "not using the component cache: {why}");
+            return Component::new(&self.engine, wasm).map_err(HostError::invalid_component);
+        }
         if path.exists() {
             // SAFETY: the file is one this host wrote from its own compilation, named by the
             // source's hash and the engine's settings; a damaged file fails to deserialize and
@@ -224,9 +229,45 @@ impl Host {
     }
 }
 
+/// Whether the cache directory, the directory holding it, and the cached file if there is
+/// one may be trusted: owned by this user and writable by nobody else. Whoever can write
+/// there can run code as this user, since cached components are native code loaded without
+/// a sandbox. Directories that do not exist yet are created private by the first write.
+fn trusted_cache(dir: &Path, file: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: getuid has no preconditions and cannot fail.
+        let me = unsafe { libc::getuid() };
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+        for path in parent.into_iter().chain([dir, file]) {
+            let Ok(metadata) = std::fs::symlink_metadata(path) else {
+                continue;
+            };
+            if metadata.uid() != me {
+                return Err(format!("{} belongs to another user", path.display()));
+            }
+            if metadata.mode() & 0o022 != 0 {
+                return Err(format!(
+                    "{} is writable by others (mode {:o})",
+                    path.display(),
+                    metadata.mode() & 0o777
+                ));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, file);
+    Ok(())
+}
+
 fn write_cache(path: &Path, component: &Component) -> anyhow::Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(parent)?;
         // The cache holds native code the host runs outside the sandbox: only its owner may
         // write there. (Anyone who can write the directory can run code as this user.)
         #[cfg(unix)]
@@ -746,5 +787,49 @@ impl Session {
         let evaluation = result?;
         crate::evaluation::Evaluated::new(request, &evaluation).map_err(HostError::Contract)?;
         Ok(evaluation)
+    }
+}
+
+#[cfg(all(test, unix))]
+mod cache_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::trusted_cache;
+
+    fn chmod(path: &std::path::Path, mode: u32) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// A cache directory anyone could write was used all the same: its native code ran as
+    /// the user, outside the sandbox.
+    #[test]
+    fn a_cache_others_can_write_is_not_trusted() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("components");
+        let file = dir.join("abc.cwasm");
+        // Nothing there yet: it will be created private.
+        assert_eq!(trusted_cache(&dir, &file), Ok(()));
+
+        std::fs::create_dir(&dir).unwrap();
+        chmod(&dir, 0o777);
+        let refused = trusted_cache(&dir, &file).unwrap_err();
+        assert!(
+            refused.ends_with("is writable by others (mode 777)"),
+            "{refused}"
+        );
+
+        chmod(&dir, 0o700);
+        std::fs::write(&file, b"native code").unwrap();
+        chmod(&file, 0o666);
+        assert!(trusted_cache(&dir, &file).is_err());
+        chmod(&file, 0o600);
+        assert_eq!(trusted_cache(&dir, &file), Ok(()));
+
+        chmod(root.path(), 0o777);
+        assert!(
+            trusted_cache(&dir, &file).is_err(),
+            "the directory holding it counts too"
+        );
+        chmod(root.path(), 0o700);
     }
 }

@@ -196,3 +196,23 @@ fn a_plugin_path_that_is_not_a_regular_file_is_refused_without_reading_it() {
             .expect_error(&["plugin /dev/zero is not a regular file"]);
     }
 }
+
+/// A `--cache-dir` others can write is not used: the harness says so and compiles afresh,
+/// instead of running native code someone else could have put there.
+#[cfg(unix)]
+#[test]
+fn a_cache_directory_others_can_write_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let sandbox = Sandbox::cold();
+    std::fs::set_permissions(sandbox.cache_dir(), std::fs::Permissions::from_mode(0o777)).unwrap();
+
+    let run = sandbox.harness("inspect").arg("zoom").run().expect_code(0);
+
+    assert!(
+        run.stderr.contains("not using the component cache"),
+        "{}",
+        run.stderr
+    );
+    assert!(!sandbox.components().exists(), "nothing written there");
+}
