@@ -315,14 +315,30 @@ fn staff_status_name(status: crate::types::StaffStatus) -> &'static str {
     }
 }
 
+/// The largest input file read: a directory of a million members in CSV is about 100 MiB.
+const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Reads a file as UTF-8, saying where it is not: spreadsheet programs still save UTF-16 and
 /// legacy code pages, and a person needs the line to find the bad character.
 fn read_text(kind: FileKind, path: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(path).map_err(|error| InputError::Io {
+    use std::io::Read;
+
+    let io_error = |error| InputError::Io {
         kind,
         path: path.to_owned(),
         error,
-    })?;
+    };
+    // Read at most one byte past the limit: a device such as /dev/zero never ends.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(io_error(std::io::Error::other(format!(
+            "larger than {} MiB, more than any directory, ticket list or policy needs",
+            MAX_INPUT_BYTES / (1024 * 1024)
+        ))));
+    }
     let file = path.display().to_string();
 
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {

@@ -354,3 +354,16 @@ fn explain_refuses_a_report_format_it_would_ignore() {
         .run()
         .expect_error(&["--explain", "--format"]);
 }
+
+/// `--staff /dev/zero` read until memory ran out.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_input_file_is_refused_with_its_name() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .harness("evaluate")
+        .zoom_offline(&sandbox.store())
+        .args(["--staff", "/dev/zero", "--policy", "p.toml"])
+        .run()
+        .expect_error(&["cannot read staff file /dev/zero", "larger than 256 MiB"]);
+}
