@@ -1,8 +1,6 @@
 //! Provider and transport faults beyond CASES.md: server errors, broken bodies, an unreachable
 //! or refused host, and tokens that die every few requests.
 
-use std::time::Duration;
-
 use gatehouse_tests::host_harness::http::Origin;
 use gatehouse_tests::host_harness::mock_zoom::{Endpoint, MockConfig, ScriptedResponse};
 use gatehouse_tests::host_harness::types::{Error, ProviderFailure};
@@ -191,7 +189,6 @@ async fn a_request_the_host_refuses_fails_at_once_without_retries() {
     grants.allow = Some(vec!["https://zoom.us".parse::<Origin>().unwrap()]);
     let mut session = session(&grants).await;
 
-    let started = std::time::Instant::now();
     let failure = provider_failure(plugin_error(session.connect(&s2s_params(&mock)).await));
 
     assert_eq!(failure.endpoint, "GET /v2/users");
@@ -207,7 +204,6 @@ async fn a_request_the_host_refuses_fails_at_once_without_retries() {
         2,
         "one refused attempt, no retries"
     );
-    assert!(started.elapsed() < Duration::from_secs(5), "no backoff");
 }
 
 /// Kind: tokens that die every three API requests (the mock's fault). Each page that meets a

