@@ -709,6 +709,7 @@ impl<'r> Judge<'r> {
     /// and the privileged roles are checked independently.
     fn owned(&self, subject: &Subject<'r>, owner: Candidate<'r>, verdict: &mut Verdict) {
         let owner = owner.member;
+        verdict.decided_by = Ruling::Policy;
         match (owner.status, owner.offboarded_at) {
             // A leaving date still to come (or a run reproduced at an earlier time): at the
             // evaluation time the owner is employed, and the policy decides.
@@ -728,9 +729,6 @@ impl<'r> Judge<'r> {
                 }
                 // Within the grace period the policy still applies: leaving defers the
                 // removal of the account, it does not excuse what was failing before.
-                self.access_rule(subject, owner, verdict);
-                self.privilege(subject, owner, verdict);
-                return;
             }
             (StaffStatus::Active, _) => verdict.note(|| "owner is active".to_owned()),
             (StaffStatus::OnLeave, _) => {
@@ -738,7 +736,6 @@ impl<'r> Judge<'r> {
             }
         }
 
-        verdict.decided_by = Ruling::Policy;
         self.access_rule(subject, owner, verdict);
         self.privilege(subject, owner, verdict);
     }
