@@ -117,6 +117,13 @@ pub fn send(
 
         if transient_retries >= DEFAULT_MAX_TRANSIENT_RETRIES {
             let attempts = transient_retries + 1;
+            // A status travels in the error's own field; repeating it in the text would read
+            // "(HTTP 502): HTTP 502".
+            let fault = if status.is_some() {
+                "zoom kept answering with a server error".to_string()
+            } else {
+                fault
+            };
             let message = format!("{fault} (gave up after {attempts} attempts)");
             return Err(provider_error(endpoint, status, message));
         }

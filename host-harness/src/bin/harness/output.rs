@@ -229,11 +229,14 @@ pub fn accounts_table(accounts: &[types::Account], summary: &types::ListingSumma
 
 pub fn listing_line(summary: &types::ListingSummary) -> String {
     if summary.complete {
-        format!("{} accounts, listing complete", summary.listed)
+        format!(
+            "{}, listing complete",
+            plural(summary.listed as usize, "account")
+        )
     } else {
         format!(
-            "{} accounts of {} announced, listing INCOMPLETE: {}",
-            summary.listed,
+            "{} of {} announced, listing INCOMPLETE: {}",
+            plural(summary.listed as usize, "account"),
             summary.expected,
             summary
                 .incomplete_reason

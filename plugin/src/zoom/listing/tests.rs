@@ -674,7 +674,10 @@ fn server_errors_are_retried_three_times_with_growing_backoff_then_fail() {
         (failure.endpoint.as_str(), failure.status),
         ("GET /v2/users", Some(502))
     );
-    assert_eq!(failure.message, "HTTP 502 (gave up after 4 attempts)");
+    assert_eq!(
+        failure.message,
+        "zoom kept answering with a server error (gave up after 4 attempts)"
+    );
     assert_eq!(fake.sleeps.len(), 3);
     for (retry, wait) in fake.sleeps.iter().enumerate() {
         let base = 500 << retry;
