@@ -151,9 +151,9 @@ fn failed_connects_of_every_kind_leave_the_stored_connection_working() {
             "--param",
             "client_id=demo-client",
         ])
-        .args(["--param-env", "client_secret=GATEHOUSE_TEST_UNSET_VARIABLE"])
+        .args(["--param-env", "client_secret=UNSET_VAR"])
         .run()
-        .expect_error(&["GATEHOUSE_TEST_UNSET_VARIABLE"]);
+        .expect_error(&["UNSET_VAR"]);
 
     sandbox
         .harness("list-users")

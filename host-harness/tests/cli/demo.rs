@@ -161,8 +161,8 @@ fn mock_zoom_prints_its_url_and_credentials_and_serves_connect_and_list_users() 
         .args(&routes)
         .args(["--param", &format!("account_id={account_id}")])
         .args(["--param", &format!("client_id={client_id}")])
-        .args(["--param-env", "client_secret=BANNER_SECRET"])
-        .env("BANNER_SECRET", client_secret)
+        .args(["--param-env", "client_secret=BANNER_VAR"])
+        .env("BANNER_VAR", client_secret)
         .run()
         .expect_code(0);
     let listing = sandbox

@@ -211,9 +211,9 @@ fn a_param_env_naming_an_unset_variable_names_it() {
             "--param",
             "client_id=demo-client",
         ])
-        .args(["--param-env", "client_secret=GATEHOUSE_TEST_NEVER_SET"])
+        .args(["--param-env", "client_secret=NEVER_SET"])
         .run()
-        .expect_error(&["--param-env client_secret", "GATEHOUSE_TEST_NEVER_SET"]);
+        .expect_error(&["--param-env client_secret", "NEVER_SET"]);
     assert!(mock.requests().is_empty());
 }
 
